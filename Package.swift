@@ -1,0 +1,73 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "Swiftlet",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "swiftlet", targets: ["swiftlet"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+    ],
+    targets: [
+        // The API object model: generated types, JSON value, quantities, selectors, defaulting, validation.
+        .target(
+            name: "SwiftletAPI",
+            dependencies: [
+                .product(name: "Collections", package: "swift-collections"),
+            ]
+        ),
+        // A revisioned key-value store with etcd semantics (memory and SQLite backends).
+        .target(
+            name: "SwiftletStore",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The Kubernetes REST API over HTTP.
+        .target(
+            name: "SwiftletAPIServer",
+            dependencies: [
+                "SwiftletAPI",
+                "SwiftletStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "swiftlet",
+            dependencies: [
+                "SwiftletAPIServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        .testTarget(name: "SwiftletAPITests", dependencies: ["SwiftletAPI"]),
+        .testTarget(name: "SwiftletStoreTests", dependencies: ["SwiftletStore"]),
+        .testTarget(
+            name: "SwiftletAPIServerTests",
+            dependencies: [
+                "SwiftletAPIServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["SwiftletAPI"]),
+    ]
+)

@@ -1,0 +1,24 @@
+import SwiftletAPI
+
+/// core/v1 Events: selectable by the involved object, as `kubectl describe` asks.
+struct EventStrategy: ResourceStrategy {
+    var selectableFields: [String] {
+        ["involvedObject.kind", "involvedObject.namespace", "involvedObject.name", "involvedObject.uid", "involvedObject.apiVersion",
+         "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"]
+    }
+
+    func fields(of object: JSONValue) -> [String: String] {
+        var fields: [String: String] = [
+            "metadata.name": object["metadata"]?["name"]?.stringValue ?? "",
+            "metadata.namespace": object["metadata"]?["namespace"]?.stringValue ?? "",
+        ]
+        for key in ["kind", "namespace", "name", "uid", "apiVersion", "resourceVersion", "fieldPath"] {
+            fields["involvedObject.\(key)"] = object["involvedObject"]?[key]?.stringValue ?? ""
+        }
+        fields["reason"] = object["reason"]?.stringValue ?? ""
+        fields["reportingComponent"] = object["reportingComponent"]?.stringValue ?? ""
+        fields["source"] = object["source"]?["component"]?.stringValue ?? ""
+        fields["type"] = object["type"]?.stringValue ?? ""
+        return fields
+    }
+}

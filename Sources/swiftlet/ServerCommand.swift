@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SwiftletAPIServer
+
+/// `swiftlet server`: the API server with its store (and, in later issues, the controllers, scheduler and agent).
+struct ServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "server", abstract: "Run the control plane (and an embedded agent).")
+
+    @Option(help: "Directory holding everything this server owns.") var dataDir = "/var/lib/swiftlet"
+    @Option(help: "Address to listen on.") var bindAddress = "127.0.0.1"
+    @Option(help: "Port to listen on; 0 takes a free port.") var port = 6443
+    @Option(help: "Where to write the admin kubeconfig.") var writeKubeconfig = "/etc/swiftlet/kubeconfig.yaml"
+    @Option(help: "Datastore: sqlite:///PATH (default: the data dir's database) or memory://.") var datastoreEndpoint = ""
+    @Flag(help: "Do not run the embedded node agent.") var disableAgent = false
+    @Option(name: .customLong("cluster-cidr"), help: "Pod address range.") var clusterCIDR = "10.42.0.0/16"
+    @Option(name: .customLong("service-cidr"), help: "Service address range.") var serviceCIDR = "10.43.0.0/16"
+    @Option(name: .customLong("node-cidr-mask-size"), help: "Prefix length of each node's pod range.") var nodeCIDRMaskSize = 24
+    @Option(help: "How long a node may miss heartbeats before it is marked unhealthy.") var nodeMonitorGracePeriod = "50s"
+    @Option(help: "Seconds pods tolerate a not-ready node.") var defaultNotReadyTolerationSeconds = 300
+    @Option(help: "Seconds pods tolerate an unreachable node.") var defaultUnreachableTolerationSeconds = 300
+    @Flag(help: "Do not run the controllers.") var disableControllers = false
+    @Flag(help: "Do not run the scheduler.") var disableScheduler = false
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard GoDuration.parse(nodeMonitorGracePeriod) != nil else {
+            throw ValidationError("--node-monitor-grace-period: invalid duration \"\(nodeMonitorGracePeriod)\"")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "swiftlet.server")
+        let configuration = APIServerConfiguration(
+            dataDir: dataDir, bindAddress: bindAddress, port: port, kubeconfigPath: writeKubeconfig,
+            datastoreEndpoint: datastoreEndpoint, serviceCIDR: serviceCIDR, clusterCIDR: clusterCIDR)
+        let server = APIServer(configuration: configuration, logger: logger)
+        let group = ServiceGroup(
+            configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+    }
+}
+
+/// Go-style durations (`50s`, `2m`, `1h30m`, `250ms`), as every duration flag takes them.
+enum GoDuration {
+    static func parse(_ text: String) -> Duration? {
+        var rest = Substring(text)
+        guard !rest.isEmpty else { return nil }
+        if rest == "0" { return .zero }
+        var total = 0.0
+        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        while !rest.isEmpty {
+            let number = rest.prefix { $0.isNumber || $0 == "." }
+            guard !number.isEmpty, let value = Double(number) else { return nil }
+            rest = rest.dropFirst(number.count)
+            guard let unit = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) }) else { return nil }
+            rest = rest.dropFirst(unit.0.count)
+            total += value * unit.1
+        }
+        return .milliseconds(Int64((total * 1000).rounded()))
+    }
+}
