@@ -265,6 +265,12 @@ def assign_swift_names(structs):
                 candidate = group + version + base
             if candidate in taken or candidate in unexpected:
                 sys.exit(f"error: cannot find a free Swift name for {name}")
+            if base in unexpected:
+                print(
+                    f"warning: {base} is declared by a hand-written file in Sources/SwiftletAPI; "
+                    f"add it to RESERVED_SWIFT_NAMES to make the rename of {name} deliberate",
+                    file=sys.stderr,
+                )
             renamed.append((name, candidate))
         taken.add(candidate)
         names[name] = candidate

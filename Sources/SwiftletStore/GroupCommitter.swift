@@ -27,7 +27,6 @@ final class RevisionTracker: Sendable {
     }
 }
 
-let applyTotal = Mutex(Duration.zero)
 /// The single writer of an SQLite store: takes every waiting write, applies them in one
 /// transaction (one fsync), publishes the committed events to watchers, then acknowledges each.
 struct GroupCommitter: Sendable {
@@ -42,18 +41,8 @@ struct GroupCommitter: Sendable {
 
     /// Runs until the queue is closed and drained.
     func run() async {
-        var sizes = 0, batches = 0
-        var inWrite = Duration.zero, outside = Duration.zero
-        let clock = ContinuousClock()
-        var mark = clock.now
         while let batch = await queue.nextBatch(limit: options.maxWriteBatch) {
-            let t0 = clock.now
-            outside += t0 - mark
             let applied = await commit(batch.map(\.op))
-            inWrite += clock.now - t0
-            mark = clock.now
-            sizes += batch.count; batches += 1
-            if batches % 200 == 0 { logger.notice("PROFILE apply=\(applyTotal.withLock { $0 } / batches)"); applyTotal.withLock { $0 = .zero }; logger.notice("PROFILE batches=\(batches) avg=\(sizes / batches) inWrite=\(inWrite / batches) outside=\(outside / batches)") ; sizes = 0; batches = 0; inWrite = .zero; outside = .zero }
             if let last = applied.events.last {
                 checkpointer.commitHappened()
                 revisions.advance(to: last.revision)
@@ -67,12 +56,7 @@ struct GroupCommitter: Sendable {
 
     private func commit(_ ops: [SQLiteLog.WriteOp]) async -> SQLiteLog.AppliedBatch {
         do {
-            return try await pool.write { db in
-                let c = ContinuousClock(); let t = c.now
-                let r = try SQLiteLog.apply(ops, in: db)
-                applyTotal.withLock { $0 += c.now - t }
-                return r
-            }
+            return try await pool.write { db in try SQLiteLog.apply(ops, in: db) }
         } catch {
             // Checks never throw; only the database does. Retry alone so one bad write fails alone.
             logger.error(

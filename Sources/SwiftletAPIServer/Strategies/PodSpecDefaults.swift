@@ -11,7 +11,6 @@ enum PodSpecDefaults {
         setIfMissing("dnsPolicy", "ClusterFirst")
         setIfMissing("securityContext", .object([:]))
         setIfMissing("schedulerName", "default-scheduler")
-        setIfMissing("enableServiceLinks", true)
         for key in ["containers", "initContainers"] {
             guard case .array(var containers)? = spec[key] else { continue }
             for i in containers.indices { defaultContainer(&containers[i]) }

@@ -54,10 +54,21 @@ struct PodStrategy: ResourceStrategy {
     }
 
     func applyDefaults(_ object: inout JSONValue) {
-        if var spec = object["spec"] {
-            PodSpecDefaults.apply(to: &spec)
-            object["spec"] = spec
+        guard var spec = object["spec"], case .object = spec else { return }
+        PodSpecDefaults.apply(to: &spec)
+        if spec["enableServiceLinks"] == nil { spec["enableServiceLinks"] = true }
+        // Requests default to limits (upstream's SetDefaults_Pod).
+        for key in ["containers", "initContainers"] {
+            guard case .array(var containers)? = spec[key] else { continue }
+            for i in containers.indices {
+                guard case .object(let limits)? = containers[i]["resources"]?["limits"] else { continue }
+                var requests = containers[i]["resources"]?["requests"]?.objectValue ?? [:]
+                for (name, value) in limits where requests[name] == nil { requests[name] = value }
+                containers[i].set(path: ["resources", "requests"], to: .object(requests))
+            }
+            spec[key] = .array(containers)
         }
+        object["spec"] = spec
     }
 
     func validate(_ object: JSONValue) -> [FieldError] {
