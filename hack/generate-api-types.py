@@ -187,7 +187,7 @@ def select_definitions(defs):
 
 
 def definition_kind(schema):
-    """How a definition maps to Swift: 'struct', a hand-written type, or free-form JSON."""
+    """'struct' for object types with properties, 'union' for oneOf types, else 'primitive' (free-form included)."""
     if "properties" in schema:
         return "struct"
     if "oneOf" in schema:
@@ -530,7 +530,7 @@ class SchemaWriter:
         self.used_descriptions = set()
 
     def common_field_descriptions(self):
-        """`*.field` descriptions, stored once; the registry applies them to fields without their own."""
+        """`*.field` descriptions, stored once; the registry applies them to fields of kinds without their own."""
         return {k[2:]: v for k, v in sorted(self.field_descriptions.items()) if k.startswith("*.")}
 
     def field_description(self, definition, field):

@@ -15,12 +15,12 @@ public final class SQLiteBackend: StoreBackend {
     private let broadcaster: WatchBroadcaster
     private let revisions: RevisionTracker
     private let checkpointer: WALCheckpointer
-    private let tasks = Mutex<[Task<Void, Never>]>([])
+    private let tasks = Mutex<(committer: Task<Void, Never>?, checkpointer: Task<Void, Never>?)>((nil, nil))
     private let closed = Atomic<Bool>(false)
     private let logger: Logger
 
     /// Revisions compacted per transaction, so a large compaction never holds up writes for long.
-    private static let compactionStep: Int64 = 10_000
+    private static let compactionStep: Int64 = 2_000
 
     /// Opens (creating when missing, with its parent directories) the database at `path` and starts its writer.
     public static func open(
@@ -85,7 +85,7 @@ public final class SQLiteBackend: StoreBackend {
         )
         let checkpointer = self.checkpointer
         tasks.withLock {
-            $0 = [Task { await committer.run() }, Task { await checkpointer.run() }]
+            $0 = (Task { await committer.run() }, Task { await checkpointer.run() })
         }
     }
 
@@ -170,10 +170,13 @@ public final class SQLiteBackend: StoreBackend {
             removed += step.removed
         }
         var freedPages = 0
-        if removed > 0 {
-            freedPages = try await Self.mapErrors(path: path) {
-                try await pool.writeWithoutTransaction { db in try SQLiteLog.reclaimSpaceIfWorthIt(db) }
+        while removed > 0 {
+            // In steps, so that writes get the lock in between.
+            let freed = try await Self.mapErrors(path: path) {
+                try await pool.writeWithoutTransaction { db in try SQLiteLog.reclaimSpaceStep(db, maxPages: 2_048) }
             }
+            if freed == 0 { break }
+            freedPages += freed
         }
         logger.info(
             "Compacted the SQLite store",
@@ -185,9 +188,9 @@ public final class SQLiteBackend: StoreBackend {
         guard !closed.exchange(true, ordering: .acquiringAndReleasing) else { return }
         queue.close()
         let tasks = self.tasks.withLock { $0 }
-        await tasks[0].value
+        await tasks.committer?.value
         checkpointer.stop()
-        await tasks[1].value
+        await tasks.checkpointer?.value
         broadcaster.close()
         do {
             try pool.close()

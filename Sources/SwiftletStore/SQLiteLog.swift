@@ -256,14 +256,16 @@ enum SQLiteLog {
         return (high, removed)
     }
 
-    /// Returns freed pages to the file system when compaction left much of the file empty.
-    static func reclaimSpaceIfWorthIt(_ db: Database) throws -> Int {
+    /// Returns up to `maxPages` free pages to the file system when compaction left much of the
+    /// file empty; returns how many it released (0 when it is not worth it).
+    static func reclaimSpaceStep(_ db: Database, maxPages: Int) throws -> Int {
         let free = try Int.fetchOne(db, sql: "PRAGMA freelist_count") ?? 0
         let pages = try Int.fetchOne(db, sql: "PRAGMA page_count") ?? 0
         // Freed pages are reused by later writes, so only give them back when it is a lot.
         guard free >= 256, free * 4 >= pages else { return 0 }
-        try db.execute(sql: "PRAGMA incremental_vacuum")
-        return free
+        let count = min(free, maxPages)
+        try db.execute(sql: "PRAGMA incremental_vacuum(\(count))")
+        return count
     }
 
     // MARK: Helpers

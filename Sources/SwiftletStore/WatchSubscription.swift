@@ -148,12 +148,14 @@ final class WatchSubscription: Sendable {
                 do {
                     page = try await history(prefix, after, through, options.replayBatchSize)
                 } catch {
-                    state.withLock {
-                        $0.done = true
-                        $0.buffer = []
+                    let closed = state.withLock { state -> Bool in
+                        state.done = true
+                        state.buffer = []
+                        return state.ending == .finished
                     }
                     broadcaster.remove(id)
-                    if Task.isCancelled {
+                    // Cancellation or close interrupted the read: that is the end, not a failure.
+                    if Task.isCancelled || closed {
                         return nil
                     }
                     throw error

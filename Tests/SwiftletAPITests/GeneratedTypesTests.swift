@@ -230,6 +230,9 @@ extension GeneratedTypesTests {
             #expect(deployment.groupVersionKinds == [gvk])
             #expect(Array(deployment.properties.keys.prefix(5)) == ["apiVersion", "kind", "metadata", "spec", "status"])
             #expect(deployment.description != nil)
+            #expect(deployment.properties["status"]?.description != nil)
+            #expect(registry.definition(named: "io.k8s.apimachinery.pkg.apis.meta.v1.Condition")?.properties["status"]?.description
+                == nil, "the kinds' common status description does not apply to conditions")
             #expect(registry.swiftTypeName(ofDefinition: deployment.name) == "Deployment")
 
             #expect(registry.definition(for: GroupVersionKind(group: "policy", version: "v1", kind: "Eviction")) != nil)

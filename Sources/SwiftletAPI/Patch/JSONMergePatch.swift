@@ -5,8 +5,8 @@ import Collections
 public enum JSONMergePatch {
     /// Applies `patch` to `document`.
     ///
-    /// Like upstream, nulls are pruned from values that are inserted rather than merged, including null
-    /// elements of inserted lists; a list that replaces an object is taken as it is.
+    /// Like upstream, null members are pruned from objects that are inserted rather than merged (also inside
+    /// inserted lists, whose own null elements stay); a list that replaces an object is taken as it is.
     public static func apply(_ patch: JSONValue, to document: JSONValue) throws(PatchError) -> JSONValue {
         if case .null = document { throw invalidDocument }
         switch (document, patch) {
@@ -77,7 +77,7 @@ public enum JSONMergePatch {
             for (key, member) in object where !member.isNull { pruned[key] = prunedNulls(member) }
             return .object(pruned)
         case .array(let array):
-            return .array(array.compactMap { $0.isNull ? nil : prunedNulls($0) })
+            return .array(array.map(prunedNulls))
         default:
             return value
         }

@@ -26,15 +26,14 @@ enum StrategicListOrder {
         return kind
     }
 
-    /// Scalars without duplicates. Which copy survives does not matter: the result is ordered afterwards.
-    static func uniqued(_ values: [JSONValue]) -> [JSONValue] {
-        var seen = Set<JSONValue>()
-        return values.filter { seen.insert($0).inserted }
-    }
-
     /// Upstream's `deduplicateScalars`, whose swapping decides the order of a generated deletion list.
     static func goDeduplicated(_ values: [JSONValue]) -> [JSONValue] {
         var s = values
+        return Array(s[..<deduplicateInPlace(&s)])
+    }
+
+    /// `deduplicateScalars` on a Go slice: rewrites `s` in place and returns the length of the unique prefix.
+    static func deduplicateInPlace(_ s: inout [JSONValue]) -> Int {
         var length = s.count - 1
         var i = 0
         while i < length {
@@ -42,7 +41,6 @@ enum StrategicListOrder {
             while j <= length {
                 if s[i] == s[j] {
                     s[j] = s[length]
-                    s.removeLast()
                     length -= 1
                     j -= 1
                 }
@@ -50,7 +48,7 @@ enum StrategicListOrder {
             }
             i += 1
         }
-        return s
+        return max(length + 1, 0)
     }
 
     /// Splits `list` into the elements present in `reference` (by merge key, or by value for scalars) and the rest.
@@ -169,8 +167,10 @@ enum StrategicListOrder {
     }
 
     /// The index of the first element whose `key` member equals `value`; every element must be an object.
-    static func firstIndex(in list: [JSONValue], key: String, value: JSONValue) throws(PatchError) -> Int? {
-        for (index, element) in list.enumerated() {
+    static func firstIndex<List: RandomAccessCollection<JSONValue>>(
+        in list: List, key: String, value: JSONValue
+    ) throws(PatchError) -> Int? where List.Index == Int {
+        for (index, element) in zip(list.indices, list) {
             guard case .object(let map) = element else { throw .internalError("value for key \(index) is not a map") }
             if map[key] == value { return index }
         }

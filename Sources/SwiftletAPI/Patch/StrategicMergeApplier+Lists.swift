@@ -1,38 +1,62 @@
 import Collections
 
 extension StrategicMergeApplier {
+    /// A merged list, plus what upstream's original list holds afterwards.
+    ///
+    /// Upstream deletes from and appends to the original list in place (Go slices share their backing array),
+    /// and `$setElementOrder` then orders server-only elements by that changed list. Replaying it keeps the
+    /// order of the result identical to kube-apiserver's, whose lists have no spare capacity.
+    struct MergedList {
+        var items: [JSONValue]
+        var originalAfterwards: [JSONValue]
+    }
+
     /// Upstream's `mergeSlice`: merges two lists under the `merge` strategy and puts the result in order.
     func mergeSlice(
         _ original: [JSONValue], _ patch: [JSONValue], _ elementSchema: PatchSchemaNode, mergeKey: String, isDeleteList: Bool
-    ) throws(PatchError) -> [JSONValue] {
-        if original.isEmpty && patch.isEmpty { return original }
+    ) throws(PatchError) -> MergedList {
+        if original.isEmpty && patch.isEmpty { return MergedList(items: original, originalAfterwards: original) }
         let kind = try StrategicListOrder.elementKind(original, patch)
-        var original = original
+        var serverOrder = original
         var patch = patch
+        var backing = original
         let merged: [JSONValue]
         if kind != .object {
             if mergeParallelList && isDeleteList {
-                return original.filter { !patch.contains($0) }
+                return MergedList(items: original.filter { !patch.contains($0) }, originalAfterwards: original)
             }
-            merged = StrategicListOrder.uniqued(original + patch)
+            if patch.isEmpty {
+                merged = Array(backing[..<StrategicListOrder.deduplicateInPlace(&backing)])
+            } else {
+                merged = StrategicListOrder.goDeduplicated(original + patch)
+            }
         } else {
             guard !mergeKey.isEmpty else {
                 throw .internalError("cannot merge lists without merge key for \(elementSchema.name)")
             }
-            (original, patch) = try Self.applySpecialElements(original, patch, mergeKey: mergeKey)
-            merged = try mergeByKey(original, patch, elementSchema, mergeKey: mergeKey)
+            let replaced: Bool
+            (serverOrder, patch, replaced) = try Self.applySpecialElements(&backing, patch, mergeKey: mergeKey)
+            merged = try mergeByKey(serverOrder, patch, elementSchema, mergeKey: mergeKey)
+            if !replaced {
+                // Appends land in the original's backing array until it is full.
+                for (offset, element) in merged[serverOrder.count...].enumerated() where serverOrder.count + offset < backing.count {
+                    backing[serverOrder.count + offset] = element
+                }
+            }
         }
         let (patchItems, serverOnly) = try StrategicListOrder.partition(merged, by: patch, mergeKey: mergeKey)
-        return try StrategicListOrder.normalize(patchItems, serverOnly, patchOrder: patch, serverOrder: original,
-                                                mergeKey: mergeKey, kind: kind)
+        let items = try StrategicListOrder.normalize(patchItems, serverOnly, patchOrder: patch, serverOrder: serverOrder,
+                                                     mergeKey: mergeKey, kind: kind)
+        return MergedList(items: items, originalAfterwards: backing)
     }
 
     /// Handles list elements that are directives: `$patch: delete` removes every element with that merge key,
-    /// `$patch: replace` makes the rest of the patch the whole list. Returns the new original and the plain patch.
+    /// `$patch: replace` makes the rest of the patch the whole list. Deletions shift `backing` in place as Go's
+    /// `append(s[:i], s[i+1:]...)` does. Returns the new original, the plain patch, and whether it was replaced.
     static func applySpecialElements(
-        _ original: [JSONValue], _ patch: [JSONValue], mergeKey: String
-    ) throws(PatchError) -> ([JSONValue], [JSONValue]) {
-        var original = original
+        _ backing: inout [JSONValue], _ patch: [JSONValue], mergeKey: String
+    ) throws(PatchError) -> ([JSONValue], [JSONValue], Bool) {
+        var length = backing.count
         var plain: [JSONValue] = []
         var replace = false
         for element in patch {
@@ -44,8 +68,9 @@ extension StrategicMergeApplier {
             switch directive {
             case .string(Patch.deleteDirective):
                 guard let value = map[mergeKey] else { throw .noMergeKey(map, mergeKey) }
-                while let index = try StrategicListOrder.firstIndex(in: original, key: mergeKey, value: value) {
-                    original.remove(at: index)
+                while let index = try StrategicListOrder.firstIndex(in: backing[..<length], key: mergeKey, value: value) {
+                    for i in index..<(length - 1) { backing[i] = backing[i + 1] }
+                    length -= 1
                 }
             case .string(Patch.replaceDirective):
                 replace = true
@@ -55,7 +80,7 @@ extension StrategicMergeApplier {
                 throw .badPatchType(directive, map)
             }
         }
-        return replace ? (plain, []) : (original, plain)
+        return replace ? (plain, [], true) : (Array(backing[..<length]), plain, false)
     }
 
     /// Merges each patch element into the original element with the same merge key, or appends it.
@@ -126,22 +151,23 @@ extension StrategicMergeApplier {
         let strategy = try meta.strategy().strategy
         try StrategicListOrder.validate(patchItems, against: order, mergeKey: meta.mergeKey)
 
-        let merged: [JSONValue]
+        var merged = MergedList(items: originalItems, originalAfterwards: originalItems)
         switch (originalList != nil, patchList != nil) {
         case (true, false):
-            merged = originalItems
+            break
         case (false, true):
-            merged = Self.removingDirectives(.array(patchItems))?.arrayValue ?? []
+            merged.items = Self.removingDirectives(.array(patchItems))?.arrayValue ?? []
         case (true, true):
             merged = try mergeList(originalItems, patchItems, elementSchema, strategy: strategy,
                                    mergeKey: meta.mergeKey, isDeleteList: false)
         case (false, false):
             return
         }
-        let (ordered, serverOnly) = try StrategicListOrder.partition(merged, by: order, mergeKey: meta.mergeKey)
+        let (ordered, serverOnly) = try StrategicListOrder.partition(merged.items, by: order, mergeKey: meta.mergeKey)
         let kind = try StrategicListOrder.elementKind(originalItems, patchItems)
         original[key] = .array(try StrategicListOrder.normalize(ordered, serverOnly, patchOrder: order,
-                                                               serverOrder: originalItems, mergeKey: meta.mergeKey, kind: kind))
+                                                               serverOrder: merged.originalAfterwards,
+                                                               mergeKey: meta.mergeKey, kind: kind))
         patch.removeValue(forKey: key)
     }
 }

@@ -69,7 +69,7 @@ struct StrategicMergeApplier {
             let (elementSchema, meta) = schema.listField(key)
             let strategy = try meta.strategy().strategy
             original[key] = .array(try mergeList(originalList, patchList, elementSchema, strategy: strategy,
-                                                 mergeKey: meta.mergeKey, isDeleteList: isDeleteList))
+                                                 mergeKey: meta.mergeKey, isDeleteList: isDeleteList).items)
         default:
             setRemovingDirectives(key, patchValue, in: &original)
         }
@@ -79,8 +79,10 @@ struct StrategicMergeApplier {
     func mergeList(
         _ original: [JSONValue], _ patch: [JSONValue], _ elementSchema: PatchSchemaNode,
         strategy: String, mergeKey: String, isDeleteList: Bool
-    ) throws(PatchError) -> [JSONValue] {
-        guard strategy == Patch.mergeDirective || isDeleteList else { return patch }
+    ) throws(PatchError) -> MergedList {
+        guard strategy == Patch.mergeDirective || isDeleteList else {
+            return MergedList(items: patch, originalAfterwards: original)
+        }
         return try mergeSlice(original, patch, elementSchema, mergeKey: mergeKey, isDeleteList: isDeleteList)
     }
 

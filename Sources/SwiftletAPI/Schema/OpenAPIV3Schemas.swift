@@ -74,17 +74,41 @@ public enum OpenAPIV3Schemas {
             roots.append(item.name)
             if let list { roots.append(list.name) }
             let collection = resource.namespaced ? "\(prefix)/namespaces/{namespace}/\(resource.plural)" : "\(prefix)/\(resource.plural)"
-            paths[collection] = [
-                "get": operation(
-                    description: "list or watch objects of kind \(resource.kind)", action: "list", gvk: gvk,
-                    response: list?.name ?? item.name, tag: tag
-                )
+            let listOp = operation(
+                description: "list or watch objects of kind \(resource.kind)", action: "list", gvk: gvk,
+                response: list?.name ?? item.name, tag: tag, parameters: queryParameters(["labelSelector", "fieldSelector", "limit", "continue",
+                                                                                          "resourceVersion", "resourceVersionMatch", "watch",
+                                                                                          "allowWatchBookmarks", "timeoutSeconds", "sendInitialEvents"]))
+            var collectionOps: JSONObject = ["get": listOp]
+            let writeParameters = queryParameters(["dryRun", "fieldManager", "fieldValidation"])
+            if resource.verbs.contains("create") {
+                collectionOps["post"] = operation(description: "create a \(resource.kind)", action: "post", gvk: gvk, response: item.name,
+                                                  tag: tag, parameters: writeParameters)
+            }
+            if resource.verbs.contains("deletecollection") {
+                collectionOps["delete"] = operation(description: "delete collection of \(resource.kind)", action: "deletecollection", gvk: gvk,
+                                                    response: "io.k8s.apimachinery.pkg.apis.meta.v1.Status", tag: tag,
+                                                    parameters: queryParameters(["dryRun", "gracePeriodSeconds", "propagationPolicy", "labelSelector", "fieldSelector"]))
+            }
+            paths[collection] = .object(collectionOps)
+            var itemOps: JSONObject = [
+                "get": operation(description: "read the specified \(resource.kind)", action: "get", gvk: gvk, response: item.name, tag: tag,
+                                 parameters: [])
             ]
-            paths["\(collection)/{name}"] = [
-                "get": operation(
-                    description: "read the specified \(resource.kind)", action: "get", gvk: gvk, response: item.name, tag: tag
-                )
-            ]
+            if resource.verbs.contains("update") {
+                itemOps["put"] = operation(description: "replace the specified \(resource.kind)", action: "put", gvk: gvk, response: item.name,
+                                           tag: tag, parameters: writeParameters)
+            }
+            if resource.verbs.contains("patch") {
+                itemOps["patch"] = operation(description: "partially update the specified \(resource.kind)", action: "patch", gvk: gvk,
+                                             response: item.name, tag: tag, parameters: writeParameters + queryParameters(["force"]))
+            }
+            if resource.verbs.contains("delete") {
+                itemOps["delete"] = operation(description: "delete a \(resource.kind)", action: "delete", gvk: gvk,
+                                              response: "io.k8s.apimachinery.pkg.apis.meta.v1.Status", tag: tag,
+                                              parameters: queryParameters(["dryRun", "gracePeriodSeconds", "propagationPolicy"]))
+            }
+            paths["\(collection)/{name}"] = .object(itemOps)
         }
         var components = JSONObject()
         components["schemas"] = componentSchemas(for: roots, registry: registry)
@@ -101,11 +125,25 @@ public enum OpenAPIV3Schemas {
         return .object(document)
     }
 
+    /// Query parameters of an operation, as upstream lists them (kubectl looks for `fieldValidation` and `dryRun` on PATCH).
+    private static func queryParameters(_ names: [String]) -> [JSONValue] {
+        names.map { name in
+            let type: JSONValue
+            switch name {
+            case "limit", "timeoutSeconds", "gracePeriodSeconds": type = ["type": "integer", "uniqueItems": true]
+            case "watch", "allowWatchBookmarks", "sendInitialEvents", "force": type = ["type": "boolean", "uniqueItems": true]
+            default: type = ["type": "string", "uniqueItems": true]
+            }
+            return ["in": "query", "name": .string(name), "schema": type]
+        }
+    }
+
     private static func operation(
-        description: String, action: String?, gvk: GroupVersionKind?, response: String, tag: String
+        description: String, action: String?, gvk: GroupVersionKind?, response: String, tag: String, parameters: [JSONValue] = []
     ) -> JSONValue {
         var op = JSONObject()
         op["description"] = .string(description)
+        if !parameters.isEmpty { op["parameters"] = .array(parameters) }
         op["responses"] = [
             "200": [
                 "content": ["application/json": ["schema": ["$ref": .string(referencePrefix + response)]]],

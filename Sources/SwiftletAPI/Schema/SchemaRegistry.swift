@@ -130,10 +130,13 @@ public final class SchemaRegistry: Sendable {
     private static func parseDefinition(
         name: String, _ entry: JSONValue, commonDescriptions: [String: String]
     ) throws(SchemaRegistryError) -> SchemaDefinition {
+        // The common descriptions (apiVersion, kind, metadata, spec, status, items) are worded for kinds;
+        // the same field names mean other things elsewhere (a condition's status, a volume's items).
+        let isKind = !(entry["gvk"]?.arrayValue?.isEmpty ?? true)
         var properties = OrderedDictionary<String, SchemaProperty>()
         for (field, value) in entry["properties"]?.objectValue ?? [:] {
             var property = try parseProperty(value, at: "\(name).\(field)")
-            if property.description == nil {
+            if property.description == nil, isKind {
                 property.description = commonDescriptions[field]
             }
             properties[field] = property

@@ -145,8 +145,22 @@ struct ResourceHandler {
     private func watch(_ storage: ResourceStorage, http: Request, query: QueryParameters, format: ResponseFormat, name: String?) async throws -> Response {
         var options = try listOptions(query)
         options.watch = true
-        let stream = try await storage.watch(namespace: request.namespace, name: name ?? options.fieldSelector.requiredValue(for: "metadata.name"),
-                                             options: options)
+        let started: Result<AsyncStream<WatchDelivery>, APIError>
+        do {
+            started = .success(try await storage.watch(namespace: request.namespace,
+                                                       name: name ?? options.fieldSelector.requiredValue(for: "metadata.name"), options: options))
+        } catch {
+            started = .failure(error)
+        }
+        let stream: AsyncStream<WatchDelivery>
+        switch started {
+        case .success(let s):
+            stream = s
+        case .failure(let error):
+            guard error.reason == .expired || error.reason == .gone else { throw error }
+            // Upstream answers a watch from a compacted revision with a 200 stream holding one ERROR event.
+            return ResponseWriting.bytes(JSONSerializer.serialize(["type": "ERROR", "object": error.status], newline: true))
+        }
         let timeout = options.timeoutSeconds.map { Duration.seconds($0) } ?? .seconds(Int.random(in: 1800...3600))
         return WatchStreamer(stream: stream, resource: storage.resource, format: format, timeout: timeout,
                              bookmarks: options.allowWatchBookmarks, progress: registry.progress,

@@ -1,0 +1,176 @@
+import Foundation
+import Testing
+
+/// Drives a real `swiftlet server` with the real kubectl, as a user would.
+@Suite(.serialized)
+struct KubectlWorkflowTests {
+    static let deployment = """
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: web
+          labels: {app: web}
+        spec:
+          replicas: 2
+          selector:
+            matchLabels: {app: web}
+          template:
+            metadata:
+              labels: {app: web}
+            spec:
+              containers:
+              - name: nginx
+                image: nginx:1.25
+                ports:
+                - containerPort: 80
+                resources:
+                  requests: {cpu: 500m, memory: 128Mi}
+        """
+
+    @Test func systemNamespacesAndVersion() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        let names = try kubectl.ok(["get", "namespaces", "-o", "name"])
+        for ns in ["default", "kube-system", "kube-public", "kube-node-lease"] {
+            #expect(names.contains("namespace/\(ns)"))
+        }
+        let version = try HTTP.json(try kubectl.ok(["version", "-o", "json"]))
+        let serverVersion = version["serverVersion"] as? [String: Any]
+        #expect(serverVersion?["major"] as? String == "1")
+        #expect(serverVersion?["minor"] as? String == "32")
+        #expect((serverVersion?["gitVersion"] as? String)?.hasPrefix("v1.32.") == true)
+    }
+
+    @Test func applyGetPatchLabelScaleDelete() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+
+        #expect(try kubectl.ok(["apply", "-f", "-"], input: Self.deployment).contains("deployment.apps/web created"))
+        var object = try HTTP.json(try kubectl.ok(["get", "deployment", "web", "-o", "json"]))
+        var spec = object["spec"] as? [String: Any]
+        #expect(spec?["replicas"] as? Int == 2)
+        #expect(spec?["revisionHistoryLimit"] as? Int == 10)
+        #expect(spec?["progressDeadlineSeconds"] as? Int == 600)
+        let strategy = spec?["strategy"] as? [String: Any]
+        #expect(strategy?["type"] as? String == "RollingUpdate")
+        #expect((strategy?["rollingUpdate"] as? [String: Any])?["maxSurge"] as? String == "25%")
+        let metadata = object["metadata"] as? [String: Any]
+        #expect(metadata?["generation"] as? Int == 1)
+        #expect((metadata?["uid"] as? String)?.count == 36)
+
+        // Applying again with a change updates it and bumps the generation.
+        let changed = Self.deployment.replacingOccurrences(of: "replicas: 2", with: "replicas: 3")
+        #expect(try kubectl.ok(["apply", "-f", "-"], input: changed).contains("configured"))
+        object = try HTTP.json(try kubectl.ok(["get", "deployment", "web", "-o", "json"]))
+        spec = object["spec"] as? [String: Any]
+        #expect(spec?["replicas"] as? Int == 3)
+        #expect((object["metadata"] as? [String: Any])?["generation"] as? Int == 2)
+
+        try kubectl.ok(["label", "deployment", "web", "tier=frontend"])
+        try kubectl.ok(["annotate", "deployment", "web", "note=hello"])
+        try kubectl.ok(["scale", "deployment", "web", "--replicas=5"])
+        try kubectl.ok(["patch", "deployment", "web", "--type=json", "-p", #"[{"op":"add","path":"/spec/minReadySeconds","value":7}]"#])
+        try kubectl.ok(["patch", "deployment", "web", "--type=merge", "-p", #"{"metadata":{"labels":{"merged":"yes"}}}"#])
+        try kubectl.ok(["patch", "deployment", "web", "-p", #"{"spec":{"template":{"spec":{"containers":[{"name":"nginx","image":"nginx:1.26"}]}}}}"#])
+        object = try HTTP.json(try kubectl.ok(["get", "deployment", "web", "-o", "json"]))
+        let labels = (object["metadata"] as? [String: Any])?["labels"] as? [String: String]
+        #expect(labels == ["app": "web", "tier": "frontend", "merged": "yes"])
+        #expect(((object["metadata"] as? [String: Any])?["annotations"] as? [String: String])?["note"] == "hello")
+        spec = object["spec"] as? [String: Any]
+        #expect(spec?["replicas"] as? Int == 5)
+        #expect(spec?["minReadySeconds"] as? Int == 7)
+        let containers = ((spec?["template"] as? [String: Any])?["spec"] as? [String: Any])?["containers"] as? [[String: Any]]
+        #expect(containers?.count == 1)
+        #expect(containers?.first?["image"] as? String == "nginx:1.26")
+        // The strategic merge patch kept the container's other fields.
+        #expect((containers?.first?["ports"] as? [[String: Any]])?.first?["containerPort"] as? Int == 80)
+
+        let table = try kubectl.ok(["get", "deployments"])
+        #expect(table.contains("NAME"))
+        #expect(table.contains("READY"))
+        #expect(table.contains("UP-TO-DATE"))
+        #expect(table.contains("0/5"))
+        let wide = try kubectl.ok(["get", "deployments", "-o", "wide"])
+        #expect(wide.contains("nginx:1.26"))
+        #expect(wide.contains("app=web"))
+
+        try kubectl.ok(["delete", "deployment", "web"])
+        let missing = try kubectl.run(["get", "deployment", "web"])
+        #expect(missing.status != 0)
+        #expect(missing.stderr.contains(#"deployments.apps "web" not found"#))
+    }
+
+    @Test func invalidObjectsGetEveryFieldError() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        let pod = """
+            apiVersion: v1
+            kind: Pod
+            metadata: {name: Bad_Name}
+            spec:
+              containers:
+              - name: a
+              - name: a
+                image: busybox:1.36
+            """
+        let r = try kubectl.run(["apply", "-f", "-"], input: pod)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("is invalid"))
+        #expect(r.stderr.contains("metadata.name: Invalid value: \"Bad_Name\""))
+        #expect(r.stderr.contains("spec.containers[0].image: Required value"))
+        #expect(r.stderr.contains("spec.containers[1].name: Duplicate value: \"a\""))
+        // Nothing was stored.
+        #expect(try kubectl.ok(["get", "pods", "-o", "name"]).isEmpty)
+    }
+
+    @Test func getWatchStreamsChanges() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        try kubectl.ok(["create", "configmap", "first", "--from-literal=a=1"])
+        let watcher = Task.detached { try kubectl.run(["get", "configmaps", "-w", "-o", "name"], timeout: 4) }
+        try await Task.sleep(for: .seconds(1.5))
+        try kubectl.ok(["create", "configmap", "second", "--from-literal=b=2"])
+        let output = try await watcher.value.stdout
+        #expect(output.contains("configmap/first"))
+        #expect(output.contains("configmap/second"))
+    }
+
+    @Test func explainReadsTheServedSchemas() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        let out = try kubectl.ok(["explain", "deployment.spec.replicas"])
+        #expect(out.contains("KIND:"))
+        #expect(out.contains("Deployment"))
+        #expect(out.contains("replicas"))
+        #expect(out.contains("integer"))
+        let pods = try kubectl.ok(["explain", "pods.spec.containers"])
+        #expect(pods.contains("image"))
+    }
+
+    @Test func unknownFieldsAreRejectedStrictly() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        let cm = """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: x}
+            data: {a: "1"}
+            foo: bar
+            """
+        let r = try kubectl.run(["apply", "-f", "-"], input: cm)
+        #expect(r.status != 0)
+        #expect(r.stderr.contains(#"unknown field "foo""#))
+    }
+}

@@ -1,0 +1,121 @@
+import Foundation
+import Testing
+
+/// What kubectl does not reach: conflicts, watch resumption, 410 Gone, pagination, durability across restarts.
+@Suite(.serialized)
+struct RawHTTPTests {
+    static func configMap(_ name: String, _ value: String = "1") -> String {
+        #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"\#(name)"},"data":{"k":"\#(value)"}}"#
+    }
+
+    @Test func staleResourceVersionConflicts() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let (created, status) = try await HTTP.request("POST", server.url("/api/v1/namespaces/default/configmaps"), body: Self.configMap("c"))
+        #expect(status == 201)
+        let rv = ((try HTTP.json(created))["metadata"] as? [String: Any])?["resourceVersion"] as? String
+        #expect(rv != nil)
+        let update = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","resourceVersion":"\#(rv!)"},"data":{"k":"2"}}"#
+        let (_, s1) = try await HTTP.request("PUT", server.url("/api/v1/namespaces/default/configmaps/c"), body: update)
+        #expect(s1 == 200)
+        let (body, s2) = try await HTTP.request("PUT", server.url("/api/v1/namespaces/default/configmaps/c"), body: update)
+        #expect(s2 == 409)
+        let statusObject = try HTTP.json(body)
+        #expect(statusObject["reason"] as? String == "Conflict")
+        #expect((statusObject["message"] as? String)?.contains("the object has been modified") == true)
+        #expect(body.hasSuffix("\n"))
+
+        let (dup, s3) = try await HTTP.request("POST", server.url("/api/v1/namespaces/default/configmaps"), body: Self.configMap("c"))
+        #expect(s3 == 409)
+        #expect(try HTTP.json(dup)["reason"] as? String == "AlreadyExists")
+        let (missing, s4) = try await HTTP.get(server.url("/api/v1/namespaces/default/configmaps/nope"))
+        #expect(s4 == 404)
+        #expect(missing == #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"configmaps \"nope\" not found","reason":"NotFound","details":{"name":"nope","kind":"configmaps"},"code":404}"# + "\n")
+        let (_, s5) = try await HTTP.request("POST", server.url("/api/v1/namespaces/nowhere/configmaps"), body: Self.configMap("c"))
+        #expect(s5 == 404)
+        let (_, s6) = try await HTTP.request("POST", server.url("/api/v1/namespaces/default/configmaps"), body: "{not json")
+        #expect(s6 == 400)
+    }
+
+    @Test func watchFromARevisionReplaysOnlyNewerChanges() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let base = "/api/v1/namespaces/default/configmaps"
+        let (created, _) = try await HTTP.request("POST", server.url(base), body: Self.configMap("w", "1"))
+        let rv1 = ((try HTTP.json(created))["metadata"] as? [String: Any])?["resourceVersion"] as? String ?? ""
+        _ = try await HTTP.request("PATCH", server.url(base + "/w"), body: #"{"data":{"k":"2"}}"#, contentType: "application/merge-patch+json")
+        _ = try await HTTP.request("DELETE", server.url(base + "/w"))
+        let (stream, status) = try await HTTP.get(server.url(base + "?watch=1&resourceVersion=\(rv1)&timeoutSeconds=1"))
+        #expect(status == 200)
+        let types = stream.split(separator: "\n").compactMap { try? HTTP.json(String($0))["type"] as? String }
+        #expect(types == ["MODIFIED", "DELETED"])
+
+        // Without a resourceVersion the watch starts with the current state.
+        _ = try await HTTP.request("POST", server.url(base), body: Self.configMap("x"))
+        let (initial, _) = try await HTTP.get(server.url(base + "?watch=1&timeoutSeconds=1"))
+        let initialTypes = initial.split(separator: "\n").compactMap { try? HTTP.json(String($0))["type"] as? String }
+        #expect(initialTypes == ["ADDED"])
+    }
+
+    @Test func paginationWithLimitAndContinue() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        for i in 0..<5 {
+            _ = try await HTTP.request("POST", server.url("/api/v1/namespaces/default/configmaps"), body: Self.configMap("p\(i)"))
+        }
+        var names: [String] = []
+        var token: String? = nil
+        var pages = 0
+        repeat {
+            var path = "/api/v1/namespaces/default/configmaps?limit=2"
+            if let token { path += "&continue=" + token.addingPercentEncoding(withAllowedCharacters: .alphanumerics)! }
+            let (body, status) = try await HTTP.get(server.url(path))
+            #expect(status == 200)
+            let list = try HTTP.json(body)
+            let items = list["items"] as? [[String: Any]] ?? []
+            #expect(items.count <= 2)
+            names += items.compactMap { ($0["metadata"] as? [String: Any])?["name"] as? String }
+            token = (list["metadata"] as? [String: Any])?["continue"] as? String
+            if pages == 0 { #expect((list["metadata"] as? [String: Any])?["remainingItemCount"] as? Int == 3) }
+            pages += 1
+        } while token != nil && pages < 10
+        #expect(pages == 3)
+        #expect(names == ["p0", "p1", "p2", "p3", "p4"])
+        let (_, bad) = try await HTTP.get(server.url("/api/v1/namespaces/default/configmaps?limit=2&continue=garbage"))
+        #expect(bad == 400)
+    }
+
+    @Test func everyAcknowledgedWriteSurvivesRestartAndKill() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        for i in 0..<20 {
+            let (_, status) = try await HTTP.request("POST", server.url("/api/v1/namespaces/default/configmaps"), body: Self.configMap("d\(i)"))
+            #expect(status == 201)
+        }
+        server.stop(signal: SIGTERM)
+        try await server.start()
+        var (body, _) = try await HTTP.get(server.url("/api/v1/namespaces/default/configmaps"))
+        #expect((try HTTP.json(body)["items"] as? [Any])?.count == 20)
+        for i in 20..<40 {
+            let (_, status) = try await HTTP.request("POST", server.url("/api/v1/namespaces/default/configmaps"), body: Self.configMap("d\(i)"))
+            #expect(status == 201)
+        }
+        server.stop(signal: SIGKILL)
+        try await server.start()
+        (body, _) = try await HTTP.get(server.url("/api/v1/namespaces/default/configmaps"))
+        #expect((try HTTP.json(body)["items"] as? [Any])?.count == 40)
+
+        // A watch from before the restart is too old: one ERROR event carrying 410 Expired.
+        let (stream, status) = try await HTTP.get(server.url("/api/v1/namespaces/default/configmaps?watch=1&resourceVersion=2&timeoutSeconds=1"))
+        #expect(status == 200)
+        let event = try HTTP.json(String(stream.split(separator: "\n").first ?? ""))
+        #expect(event["type"] as? String == "ERROR")
+        let object = event["object"] as? [String: Any]
+        #expect(object?["code"] as? Int == 410)
+        #expect(object?["reason"] as? String == "Expired")
+        server.stop()
+    }
+}

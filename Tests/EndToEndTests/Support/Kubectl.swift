@@ -1,0 +1,68 @@
+import Foundation
+
+/// Runs the real kubectl against a test server, with its own cache dir so tests never share discovery caches.
+struct Kubectl {
+    let kubeconfig: URL
+    let cacheDir: URL
+
+    init(server: ServerProcess) {
+        kubeconfig = server.kubeconfig
+        cacheDir = server.dataDir.appendingPathComponent("kubectl-cache")
+    }
+
+    static var executable: String {
+        for path in ["/usr/bin/kubectl", "/usr/local/bin/kubectl"] where FileManager.default.isExecutableFile(atPath: path) {
+            return path
+        }
+        return "kubectl"
+    }
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// Runs kubectl and returns its output; `input` goes to standard input (for `-f -`).
+    @discardableResult
+    func run(_ arguments: [String], input: String? = nil, timeout: TimeInterval = 60) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.executable == "kubectl" ? "/usr/bin/env" : Self.executable)
+        p.arguments = (Self.executable == "kubectl" ? ["kubectl"] : []) + ["--kubeconfig", kubeconfig.path, "--cache-dir", cacheDir.path] + arguments
+        // Output goes to files, so a chatty command can never block on a full pipe.
+        let outURL = cacheDir.deletingLastPathComponent().appendingPathComponent("kubectl-\(UUID().uuidString).out")
+        let errURL = outURL.appendingPathExtension("err")
+        try FileManager.default.createDirectory(at: cacheDir, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        defer {
+            try? FileManager.default.removeItem(at: outURL)
+            try? FileManager.default.removeItem(at: errURL)
+        }
+        p.standardOutput = try FileHandle(forWritingTo: outURL)
+        p.standardError = try FileHandle(forWritingTo: errURL)
+        let stdin = Pipe()
+        p.standardInput = stdin
+        try p.run()
+        if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
+        try? stdin.fileHandleForWriting.close()
+        let deadline = Date().addingTimeInterval(timeout)
+        while p.isRunning && Date() < deadline { usleep(20_000) }
+        if p.isRunning { p.terminate() }
+        p.waitUntilExit()
+        let stdoutData = (try? Data(contentsOf: outURL)) ?? Data()
+        let stderrData = (try? Data(contentsOf: errURL)) ?? Data()
+        return Result(status: p.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+                      stderr: String(decoding: stderrData, as: UTF8.self))
+    }
+
+    /// Runs kubectl and throws unless it succeeds.
+    @discardableResult
+    func ok(_ arguments: [String], input: String? = nil) throws -> String {
+        let r = try run(arguments, input: input)
+        guard r.status == 0 else {
+            throw TestFailure("kubectl \(arguments.joined(separator: " ")) failed (\(r.status)): \(r.stderr)\(r.stdout)")
+        }
+        return r.stdout
+    }
+}
