@@ -75,31 +75,48 @@ public final class APIServer: ServiceLifecycle.Service, Sendable {
             },
             logger: logger)
 
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await dispatcher.run(from: start) }
-            group.addTask {
-                try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
-                self.markReady()
-            }
-            group.addTask { await NamespaceController(registry: registry, logger: logger).run() }
-            group.addTask { await Compactor(store: store, interval: configuration.compactionInterval, logger: logger).run() }
-            group.addTask { try await app.runService() }
-            // Any part ending (or failing) stops the server.
-            defer { group.cancelAll() }
-            do {
-                while let _ = try await group.next() {
-                    if Task.isCancelled { break }
+        // Graceful shutdown (SIGTERM) cancels every part; any long-running part ending stops the rest.
+        do {
+            try await cancelWhenGracefulShutdown {
+                try await withThrowingTaskGroup(of: Component.self) { group in
+                    group.addTask {
+                        await dispatcher.run(from: start)
+                        return .cacheDispatcher
+                    }
+                    group.addTask {
+                        try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
+                        self.markReady()
+                        return .bootstrap
+                    }
+                    group.addTask {
+                        await NamespaceController(registry: registry, logger: logger).run()
+                        return .namespaceController
+                    }
+                    group.addTask {
+                        await Compactor(store: store, interval: configuration.compactionInterval, logger: logger).run()
+                        return .compactor
+                    }
+                    group.addTask {
+                        try await app.run()
+                        return .http
+                    }
+                    while let finished = try await group.next() {
+                        if finished != .bootstrap { break }
+                    }
+                    group.cancelAll()
                 }
-            } catch {
-                logger.error("API server stopped", metadata: ["error": "\(error)"])
-                group.cancelAll()
-                await store.close()
-                throw error
             }
+        } catch {
+            logger.error("API server failed", metadata: ["error": "\(error)"])
+            await store.close()
+            throw error
         }
         await store.close()
         logger.info("API server stopped")
     }
+
+    /// The parts the server runs side by side.
+    private enum Component: Sendable { case cacheDispatcher, bootstrap, namespaceController, compactor, http }
 
     private func markReady() {
         ready.withLock { $0 = true }

@@ -121,6 +121,7 @@ public actor MemoryBackend: StoreBackend {
 
     public func watch(prefix: String, fromRevision: Int64) throws -> AsyncThrowingStream<[StoreEvent], any Error> {
         try checkOpen()
+        let fromRevision = max(0, fromRevision)
         if fromRevision < compactRevision {
             throw StoreError.compacted(requested: fromRevision, compactRevision: compactRevision)
         }
@@ -158,6 +159,9 @@ public actor MemoryBackend: StoreBackend {
         closed = true
         broadcaster.close()
     }
+
+    /// The number of open watches.
+    public nonisolated var watcherCount: Int { broadcaster.watcherCount }
 
     /// The number of stored versions (live, superseded and tombstones), to observe compaction.
     public func versionCount() -> Int {

@@ -137,6 +137,7 @@ public final class SQLiteBackend: StoreBackend {
 
     public func watch(prefix: String, fromRevision: Int64) async throws -> AsyncThrowingStream<[StoreEvent], any Error> {
         try checkOpen()
+        let fromRevision = max(0, fromRevision)
         let compacted = revisions.compacted
         if fromRevision < compacted {
             throw StoreError.compacted(requested: fromRevision, compactRevision: compacted)
@@ -201,6 +202,9 @@ public final class SQLiteBackend: StoreBackend {
     }
 
     // MARK: Introspection
+
+    /// The number of open watches.
+    public var watcherCount: Int { broadcaster.watcherCount }
 
     /// The number of rows in the log (live versions, superseded versions and tombstones).
     public func rowCount() async throws -> Int {

@@ -17,6 +17,21 @@ func expectJSON(
             sourceLocation: sourceLocation)
 }
 
+extension JSONValue {
+    /// Follows object keys and, where the value is a list, numeric indices.
+    func testValue(at path: [String]) -> JSONValue? {
+        var current: JSONValue? = self
+        for token in path {
+            if case .array(let list)? = current, let index = Int(token) {
+                current = list.indices.contains(index) ? list[index] : nil
+            } else {
+                current = current?[token]
+            }
+        }
+        return current
+    }
+}
+
 /// Schemas for the patch tests, built by hand with upstream's patch metadata.
 enum PatchFixtures {
     static let mergeItem = "mergeItem"

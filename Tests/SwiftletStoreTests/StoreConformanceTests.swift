@@ -192,8 +192,51 @@ struct StoreConformanceTests {
             ])
             #expect(events.map(\.isCreate) == [false, true, false, true])
 
-            let everything = try await collect(try await store.watch(prefix: "", fromRevision: 0), count: 6)
+            let everything = try await collect(try await store.watch(prefix: "", fromRevision: -1), count: 6)
             #expect(everything.map(\.revision) == Array((from...c1.modRevision)))
+        }
+    }
+
+    @Test(arguments: BackendKind.allCases)
+    func replayInPagesHandsOverToLiveEventsInOrder(kind: BackendKind) async throws {
+        try await withStore(kind, options: StoreOptions(replayBatchSize: 7)) { store in
+            for index in 0..<50 {
+                _ = try await store.create("/registry/pods/p\(index)", value: [])
+                _ = try await store.create("/registry/other/o\(index)", value: [])
+            }
+            let stream = try await store.watch(prefix: "/registry/pods/", fromRevision: 1)
+            let watcher = Task { try await collect(stream, count: 70) }
+            for index in 50..<70 {
+                _ = try await store.create("/registry/pods/p\(index)", value: [])
+            }
+            let events = try await watcher.value
+            #expect(events.map(\.kv.key) == (0..<70).map { "/registry/pods/p\($0)" })
+            #expect(zip(events, events.dropFirst()).allSatisfy { $0.revision < $1.revision })
+        }
+    }
+
+    @Test(arguments: BackendKind.allCases)
+    func droppedOrCancelledWatchesAreUnregistered(kind: BackendKind) async throws {
+        try await withStore(kind) { store in
+            func watchers() -> Int {
+                switch store {
+                case let memory as MemoryBackend: return memory.watcherCount
+                case let sqlite as SQLiteBackend: return sqlite.watcherCount
+                default: return -1
+                }
+            }
+            do {
+                _ = try await store.watch(prefix: "/", fromRevision: 1)
+            }
+            #expect(watchers() == 0)
+
+            let stream = try await store.watch(prefix: "/", fromRevision: 1)
+            #expect(watchers() == 1)
+            let consumer = Task { for try await _ in stream {} }
+            try await Task.sleep(for: .milliseconds(20))
+            consumer.cancel()
+            try await consumer.value
+            #expect(watchers() == 0)
         }
     }
 

@@ -18,7 +18,8 @@ public struct JSONParser {
     private var index = 0
     private var path: [String] = []
     private var depth = 0
-    private static let maxDepth = 10_000
+    // Deep enough for any real object; shallow enough for the small stacks of concurrency threads.
+    private static let maxDepth = 500
 
     private init(bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes

@@ -77,6 +77,12 @@ extension JSONValue {
         }
     }
 
+    /// Element access on arrays; `nil` for anything else or an index out of range.
+    public subscript(index: Int) -> JSONValue? {
+        guard case .array(let a) = self, a.indices.contains(index) else { return nil }
+        return a[index]
+    }
+
     /// Follows a path of object keys.
     public subscript(path path: [String]) -> JSONValue? {
         var current: JSONValue? = self

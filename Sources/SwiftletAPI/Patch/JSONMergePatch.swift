@@ -58,7 +58,7 @@ public enum JSONMergePatch {
             case (nil, _), (.null?, _):
                 target[key] = prunedNulls(value)
             case (.object(var current)?, .object(let changes)):
-                target[key] = .null // drops the stored copy so `current` is merged in place
+                target[key] = .null // releases the stored copy before `current` is merged
                 merge(changes, into: &current)
                 target[key] = .object(current)
             case (.object?, _):

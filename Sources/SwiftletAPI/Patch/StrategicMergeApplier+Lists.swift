@@ -38,10 +38,9 @@ extension StrategicMergeApplier {
             (serverOrder, patch, replaced) = try Self.applySpecialElements(&backing, patch, mergeKey: mergeKey)
             merged = try mergeByKey(serverOrder, patch, elementSchema, mergeKey: mergeKey)
             if !replaced {
-                // Appends land in the original's backing array until it is full.
-                for (offset, element) in merged[serverOrder.count...].enumerated() where serverOrder.count + offset < backing.count {
-                    backing[serverOrder.count + offset] = element
-                }
+                // Appended elements land in the original's backing array until it is full.
+                let appended = merged[serverOrder.count...].prefix(backing.count - serverOrder.count)
+                backing.replaceSubrange(serverOrder.count..<(serverOrder.count + appended.count), with: appended)
             }
         }
         let (patchItems, serverOnly) = try StrategicListOrder.partition(merged, by: patch, mergeKey: mergeKey)

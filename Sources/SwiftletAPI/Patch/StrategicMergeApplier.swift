@@ -55,16 +55,11 @@ struct StrategicMergeApplier {
             return
         }
         switch (originalValue, patchValue) {
-        case (.object(var originalMap), .object(let patchMap)):
+        case (.object(let originalMap), .object(let patchMap)):
             let (fieldSchema, meta) = schema.structField(key)
             let strategy = try meta.strategy().strategy
-            if strategy == Patch.replaceDirective {
-                original[key] = patchValue
-                return
-            }
-            original[key] = .null // keeps `originalMap` uniquely referenced while it is merged
-            originalMap = try mergeMap(originalMap, patchMap, fieldSchema)
-            original[key] = .object(originalMap)
+            original[key] = strategy == Patch.replaceDirective
+                ? patchValue : .object(try mergeMap(originalMap, patchMap, fieldSchema))
         case (.array(let originalList), .array(let patchList)):
             let (elementSchema, meta) = schema.listField(key)
             let strategy = try meta.strategy().strategy
