@@ -53,6 +53,7 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
+                "SwiftletAPI",
                 "SwiftletAPIServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

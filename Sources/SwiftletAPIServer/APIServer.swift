@@ -44,7 +44,10 @@ public final class APIServer: ServiceLifecycle.Service, Sendable {
         try FileManager.default.createDirectory(atPath: configuration.dataDir, withIntermediateDirectories: true)
         let store = try await StoreFactory.open(endpoint: configuration.datastoreEndpoint, dataDir: configuration.dataDir,
                                                 logger: logger)
-        let registry = ResourceRegistry(store: store, logger: logger)
+        guard let serviceCIDR = IPv4CIDR(configuration.serviceCIDR) else {
+            throw APIError.badRequest("invalid --service-cidr \(configuration.serviceCIDR)")
+        }
+        let registry = ResourceRegistry(store: store, serviceCIDR: serviceCIDR, logger: logger)
         let start = try await registry.dispatcher.prime()
         let dispatcher = registry.dispatcher
         let discovery = DiscoveryDocuments(resources: ResourceCatalog.all)

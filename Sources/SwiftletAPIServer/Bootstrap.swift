@@ -11,6 +11,16 @@ enum Bootstrap {
             let object: JSONValue = ["apiVersion": "v1", "kind": "Namespace", "metadata": ["name": .string(name)]]
             if let error = await createIgnoringExisting(nsStorage, namespace: nil, object: object) { throw error }
         }
+        if let services = registry.storage(forKind: "Service") {
+            // The `kubernetes` service every cluster has, on the first address of the service range.
+            let object: JSONValue = ["apiVersion": "v1", "kind": "Service",
+                                     "metadata": ["name": "kubernetes", "labels": ["component": "apiserver", "provider": "kubernetes"]],
+                                     "spec": ["type": "ClusterIP", "clusterIP": .string(registry.serviceAddresses.apiServiceIP),
+                                              "ports": [["name": "https", "port": 443, "protocol": "TCP", "targetPort": 6443]]]]
+            if let error = await createIgnoringExisting(services, namespace: "default", object: object) {
+                logger.warning("cannot create the kubernetes service", metadata: ["error": "\(error)"])
+            }
+        }
         for name in namespaces {
             let object: JSONValue = ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "default"]]
             if let error = await createIgnoringExisting(saStorage, namespace: name, object: object) {

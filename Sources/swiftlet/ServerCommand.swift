@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SwiftletAPI
 import SwiftletAPIServer
 
 /// `swiftlet server`: the API server with its store (and, in later issues, the controllers, scheduler and agent).
@@ -26,6 +27,8 @@ struct ServerCommand: AsyncParsableCommand {
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard IPv4CIDR(serviceCIDR) != nil else { throw ValidationError("--service-cidr: invalid CIDR \"\(serviceCIDR)\"") }
+        guard IPv4CIDR(clusterCIDR) != nil else { throw ValidationError("--cluster-cidr: invalid CIDR \"\(clusterCIDR)\"") }
         guard GoDuration.parse(nodeMonitorGracePeriod) != nil else {
             throw ValidationError("--node-monitor-grace-period: invalid duration \"\(nodeMonitorGracePeriod)\"")
         }

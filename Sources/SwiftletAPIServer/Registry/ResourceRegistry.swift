@@ -8,7 +8,11 @@ public final class ResourceRegistry: Sendable {
     private let storages: [String: ResourceStorage]
     public var progress: RevisionProgress { dispatcher.progress }
 
-    public init(store: any StoreBackend, resources: [APIResourceInfo] = ResourceCatalog.all, logger: Logger) {
+    /// Hands out service cluster IPs and node ports.
+    let serviceAddresses: ServiceAddressAllocator
+
+    public init(store: any StoreBackend, resources: [APIResourceInfo] = ResourceCatalog.all,
+                serviceCIDR: IPv4CIDR = IPv4CIDR("10.43.0.0/16")!, logger: Logger) {
         let dispatcher = CacheDispatcher(store: store, resources: resources, logger: logger)
         self.dispatcher = dispatcher
         var storages: [String: ResourceStorage] = [:]
@@ -27,11 +31,18 @@ public final class ResourceRegistry: Sendable {
                                          detail: "unable to create new content in namespace \(namespace) because it is being terminated")
             }
         }
+        let serviceResource = resources.first { $0.kind == "Service" && $0.group.isEmpty }!
+        let allocator = ServiceAddressAllocator(cidr: serviceCIDR, cache: dispatcher.cache(for: serviceResource)!)
+        self.serviceAddresses = allocator
         for r in resources {
             let (strategy, nameRule) = StrategyCatalog.strategy(for: r)
+            var admission: (@Sendable (inout JSONValue) async throws(APIError) -> Void)?
+            if r == serviceResource {
+                admission = { (object: inout JSONValue) async throws(APIError) in try await allocator.allocate(&object) }
+            }
             storages["\(r.group)/\(r.version)/\(r.plural)"] = ResourceStorage(
                 resource: r, strategy: strategy, nameRule: nameRule, store: store, cache: dispatcher.cache(for: r)!,
-                progress: dispatcher.progress, namespaceCheck: check)
+                progress: dispatcher.progress, createAdmission: admission, namespaceCheck: check)
         }
         self.storages = storages
     }

@@ -84,6 +84,7 @@ extension ResourceStorage {
                 throw APIError.internalError("\(error)")
             }
         }
+        if let createAdmission { try await createAdmission(&object) }
         if options.dryRun { return WriteResult(object: object, created: true) }
         do {
             let kv = try await store.create(key(namespace, name), value: Self.storedBytes(object))
