@@ -78,36 +78,37 @@ public final class APIServer: ServiceLifecycle.Service, Sendable {
             },
             logger: logger)
 
-        // Graceful shutdown (SIGTERM) cancels every part; any long-running part ending stops the rest.
+        // On graceful shutdown (SIGTERM) the HTTP server drains itself; the other parts are cancelled, which also
+        // ends open watches so the drain finishes. Any long-running part ending stops the rest.
         do {
-            try await cancelWhenGracefulShutdown {
-                try await withThrowingTaskGroup(of: Component.self) { group in
-                    group.addTask {
-                        await dispatcher.run(from: start)
-                        return .cacheDispatcher
-                    }
-                    group.addTask {
-                        try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
-                        self.markReady()
-                        return .bootstrap
-                    }
-                    group.addTask {
-                        await NamespaceController(registry: registry, logger: logger).run()
-                        return .namespaceController
-                    }
-                    group.addTask {
-                        await Compactor(store: store, interval: configuration.compactionInterval, logger: logger).run()
-                        return .compactor
-                    }
-                    group.addTask {
-                        try await app.run()
-                        return .http
-                    }
-                    while let finished = try await group.next() {
-                        if finished != .bootstrap { break }
-                    }
-                    group.cancelAll()
+            try await withThrowingTaskGroup(of: Component.self) { group in
+                group.addTask {
+                    await cancelWhenGracefulShutdown { await dispatcher.run(from: start) }
+                    return .cacheDispatcher
                 }
+                group.addTask {
+                    try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
+                    self.markReady()
+                    return .bootstrap
+                }
+                group.addTask {
+                    await cancelWhenGracefulShutdown { await NamespaceController(registry: registry, logger: logger).run() }
+                    return .namespaceController
+                }
+                group.addTask {
+                    await cancelWhenGracefulShutdown {
+                        await Compactor(store: store, interval: configuration.compactionInterval, logger: logger).run()
+                    }
+                    return .compactor
+                }
+                group.addTask {
+                    try await app.run()
+                    return .http
+                }
+                while let finished = try await group.next() {
+                    if finished == .http { break }
+                }
+                group.cancelAll()
             }
         } catch {
             logger.error("API server failed", metadata: ["error": "\(error)"])
