@@ -129,18 +129,58 @@ struct KubectlWorkflowTests {
         #expect(try kubectl.ok(["get", "pods", "-o", "name"]).isEmpty)
     }
 
+    static func configMap(_ name: String) -> String {
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: \(name)}\ndata: {a: \"1\"}\n"
+    }
+
     @Test func getWatchStreamsChanges() async throws {
         let server = try ServerProcess()
         try await server.start()
         defer { server.stop() }
         let kubectl = Kubectl(server: server)
-        try kubectl.ok(["create", "configmap", "first", "--from-literal=a=1"])
-        let watcher = Task.detached { try kubectl.run(["get", "configmaps", "-w", "-o", "name"], timeout: 4) }
-        try await Task.sleep(for: .seconds(1.5))
-        try kubectl.ok(["create", "configmap", "second", "--from-literal=b=2"])
-        let output = try await watcher.value.stdout
-        #expect(output.contains("configmap/first"))
-        #expect(output.contains("configmap/second"))
+        try kubectl.ok(["apply", "-f", "-"], input: Self.configMap("first"))
+        let names = try BackgroundKubectl(kubectl, ["get", "configmaps", "-w", "-o", "name"])
+        let table = try BackgroundKubectl(kubectl, ["get", "configmaps", "-w"])
+        defer {
+            names.stop()
+            table.stop()
+        }
+        #expect(await names.waitFor("configmap/first"))
+        #expect(await table.waitFor("first"))
+        try kubectl.ok(["apply", "-f", "-"], input: Self.configMap("second"))
+        #expect(await names.waitFor("configmap/second"))
+        #expect(await table.waitFor("second"))
+        #expect(table.text.contains("NAME"))
+        #expect(table.text.contains("DATA"))
+    }
+
+    @Test func editDescribeGetAllAndDelete() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        try kubectl.ok(["apply", "-f", "-"], input: Self.deployment)
+        // kubectl edit runs $EDITOR on a temporary file; sed plays the user.
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        p.arguments = ["KUBE_EDITOR=sed -i s/replicas:\\ 2/replicas:\\ 4/", Kubectl.executable, "--kubeconfig", kubectl.kubeconfig.path,
+                       "--cache-dir", kubectl.cacheDir.path, "edit", "deployment", "web"]
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
+        let replicas = try kubectl.ok(["get", "deployment", "web", "-o", "jsonpath={.spec.replicas}"])
+        #expect(replicas == "4")
+        let described = try kubectl.ok(["describe", "deployment", "web"])
+        #expect(described.contains("Replicas:"))
+        #expect(described.contains("4 desired"))
+        #expect(described.contains("nginx:1.25"))
+        let all = try kubectl.ok(["get", "all"])
+        #expect(all.contains("deployment.apps/web"))
+        #expect(all.contains("service/kubernetes"))
+        let short = try kubectl.ok(["get", "deploy,svc", "-o", "name"])
+        #expect(short.contains("deployment.apps/web"))
+        #expect(try kubectl.ok(["delete", "deployment", "web"]).contains("deleted"))
+        #expect(try kubectl.ok(["get", "deployments", "-o", "name"]).isEmpty)
     }
 
     @Test func explainReadsTheServedSchemas() async throws {

@@ -133,6 +133,19 @@ import Testing
         }
     }
 
+    @Test func watchListSendsInitialEventsThenABookmark() async throws {
+        try await TestAPI.with { _, client in
+            _ = try await client.call(.post, "/api/v1/namespaces/default/pods", Self.pod("w1"))
+            _ = try await client.call(.post, "/api/v1/namespaces/default/pods", Self.pod("w2"))
+            let r = try await client.call(.get, "/api/v1/namespaces/default/pods?watch=1&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&timeoutSeconds=1")
+            let events = r.body.split(separator: "\n").compactMap { try? JSONParser.parse(String($0)) }
+            #expect(events.map { $0["type"]?.stringValue ?? "" } == ["ADDED", "ADDED", "BOOKMARK"])
+            #expect(events.last?["object"]?["metadata"]?["annotations"]?["k8s.io/initial-events-end"] == "true")
+            let invalid = try await client.call(.get, "/api/v1/namespaces/default/pods?watch=1&sendInitialEvents=true&timeoutSeconds=1")
+            #expect(invalid.status == 422)
+        }
+    }
+
     @Test func tablesHaveUpstreamColumns() async throws {
         try await TestAPI.with { _, client in
             _ = try await client.call(.post, "/api/v1/namespaces/default/pods", Self.pod("t"))

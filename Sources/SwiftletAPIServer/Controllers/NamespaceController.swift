@@ -13,7 +13,7 @@ struct NamespaceController {
         while !Task.isCancelled {
             let stream: AsyncStream<WatchDelivery>
             do {
-                stream = try await namespaces.watch(namespace: nil, name: nil, options: ListOptions())
+                stream = try await namespaces.watch(namespace: nil, name: nil, options: ListOptions()).stream
             } catch {
                 logger.warning("namespace controller cannot watch", metadata: ["error": "\(error)"])
                 try? await Task.sleep(for: .seconds(1))

@@ -145,7 +145,7 @@ struct ResourceHandler {
     private func watch(_ storage: ResourceStorage, http: Request, query: QueryParameters, format: ResponseFormat, name: String?) async throws -> Response {
         var options = try listOptions(query)
         options.watch = true
-        let started: Result<AsyncStream<WatchDelivery>, APIError>
+        let started: Result<(stream: AsyncStream<WatchDelivery>, initialEvents: Int), APIError>
         do {
             started = .success(try await storage.watch(namespace: request.namespace,
                                                        name: name ?? options.fieldSelector.requiredValue(for: "metadata.name"), options: options))
@@ -153,9 +153,11 @@ struct ResourceHandler {
             started = .failure(error)
         }
         let stream: AsyncStream<WatchDelivery>
+        let initialEvents: Int
         switch started {
         case .success(let s):
-            stream = s
+            stream = s.stream
+            initialEvents = s.initialEvents
         case .failure(let error):
             guard error.reason == .expired || error.reason == .gone else { throw error }
             // Upstream answers a watch from a compacted revision with a 200 stream holding one ERROR event.
@@ -164,7 +166,7 @@ struct ResourceHandler {
         let timeout = options.timeoutSeconds.map { Duration.seconds($0) } ?? .seconds(Int.random(in: 1800...3600))
         return WatchStreamer(stream: stream, resource: storage.resource, format: format, timeout: timeout,
                              bookmarks: options.allowWatchBookmarks, progress: registry.progress,
-                             initialEventsEnd: options.sendInitialEvents == true).response()
+                             initialEventsEnd: options.sendInitialEvents == true ? initialEvents : nil).response()
     }
 
     // MARK: bodies and options

@@ -10,11 +10,13 @@ struct WatchStreamer: Sendable {
     let timeout: Duration
     let bookmarks: Bool
     let progress: RevisionProgress
-    let initialEventsEnd: Bool
+    /// With `sendInitialEvents`, how many initial events precede the bookmark that marks their end.
+    let initialEventsEnd: Int?
 
     private enum Output: Sendable {
         case event(WatchDelivery)
         case bookmark
+        case initialEventsEnd
         case end
     }
 
@@ -27,7 +29,13 @@ struct WatchStreamer: Sendable {
             let (merged, continuation) = AsyncStream.makeStream(of: Output.self)
             await withTaskGroup(of: Void.self) { group in
                 group.addTask {
-                    for await delivery in stream { continuation.yield(.event(delivery)) }
+                    var delivered = 0
+                    if initialEventsEnd == 0 { continuation.yield(.initialEventsEnd) }
+                    for await delivery in stream {
+                        continuation.yield(.event(delivery))
+                        delivered += 1
+                        if delivered == initialEventsEnd { continuation.yield(.initialEventsEnd) }
+                    }
                     continuation.yield(.end)
                 }
                 group.addTask {
@@ -47,6 +55,7 @@ struct WatchStreamer: Sendable {
                     switch output {
                     case .event(let delivery): line = encode(delivery)
                     case .bookmark: line = bookmarkLine()
+                    case .initialEventsEnd: line = bookmarkLine(initialEventsEnd: true)
                     case .end: line = []
                     }
                     if line.isEmpty { break }
@@ -62,9 +71,10 @@ struct WatchStreamer: Sendable {
         return Response(status: .ok, headers: headers, body: body)
     }
 
-    private func bookmarkLine() -> [UInt8] {
-        let object: JSONValue = ["kind": .string(resource.kind), "apiVersion": .string(resource.groupVersion),
-                                 "metadata": ["resourceVersion": .string(String(progress.revision)), "creationTimestamp": .null]]
+    private func bookmarkLine(initialEventsEnd: Bool = false) -> [UInt8] {
+        var metadata: JSONObject = ["resourceVersion": .string(String(progress.revision)), "creationTimestamp": .null]
+        if initialEventsEnd { metadata["annotations"] = ["k8s.io/initial-events-end": "true"] }
+        let object: JSONValue = ["kind": .string(resource.kind), "apiVersion": .string(resource.groupVersion), "metadata": .object(metadata)]
         return JSONSerializer.serialize(["type": "BOOKMARK", "object": object], newline: true)
     }
 

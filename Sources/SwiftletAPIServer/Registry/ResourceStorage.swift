@@ -177,11 +177,25 @@ public final class ResourceStorage: Sendable {
     }
 
     /// WATCH: from no revision or 0, synthetic ADDED events first; from N, every change after N.
-    public func watch(namespace: String?, name: String?, options: ListOptions) async throws(APIError) -> AsyncStream<WatchDelivery> {
+    public func watch(namespace: String?, name: String?, options: ListOptions) async throws(APIError) -> (stream: AsyncStream<WatchDelivery>, initialEvents: Int) {
         try checkFieldSelector(options.fieldSelector)
         let filter = self.filter(namespace: namespace, name: name, options: options)
         var rv = try Self.parseResourceVersion(options.resourceVersion)
-        if options.sendInitialEvents == true { rv = nil }
+        if let send = options.sendInitialEvents {
+            // The WatchList form (beta and on in v1.32): initial state, a bookmark marking its end, then changes.
+            guard options.resourceVersionMatch == "NotOlderThan" else {
+                throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: [
+                    .forbidden("resourceVersionMatch", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan")])
+            }
+            if send {
+                guard options.allowWatchBookmarks else {
+                    throw APIError.invalid(kind: "ListOptions", group: "meta.k8s.io", name: "", errors: [
+                        .forbidden("allowWatchBookmarks", "allowWatchBookmarks must be set to true when sendInitialEvents is true")])
+                }
+                if let wanted = rv, wanted > 0 { try await waitFor(revision: wanted) }
+                rv = nil
+            }
+        }
         if rv == nil {
             _ = try await waitForConsistency()
         } else if let rv, rv > 0 {

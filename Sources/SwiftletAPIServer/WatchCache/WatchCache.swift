@@ -161,7 +161,7 @@ public actor WatchCache {
 
     /// Starts a watch. From `nil` (or 0): synthetic ADDED events for what exists, then live changes.
     /// From a revision: every matching change after it, or `expired` when the history no longer reaches back.
-    public func watch(filter: WatchFilter, from revision: Int64?, currentRevision: Int64) throws(APIError) -> AsyncStream<WatchDelivery> {
+    public func watch(filter: WatchFilter, from revision: Int64?, currentRevision: Int64) throws(APIError) -> (stream: AsyncStream<WatchDelivery>, initialEvents: Int) {
         var initial: [WatchDelivery] = []
         if let revision, revision > 0 {
             if revision < oldestRevision {
@@ -182,7 +182,7 @@ public actor WatchCache {
         continuation.onTermination = { [weak self] _ in
             Task { await self?.removeWatcher(id) }
         }
-        return stream
+        return (stream, revision == nil || revision == 0 ? initial.count : 0)
     }
 
     private func removeWatcher(_ id: Int) {

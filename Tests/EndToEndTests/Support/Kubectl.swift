@@ -33,8 +33,8 @@ struct Kubectl {
         let outURL = cacheDir.deletingLastPathComponent().appendingPathComponent("kubectl-\(UUID().uuidString).out")
         let errURL = outURL.appendingPathExtension("err")
         try FileManager.default.createDirectory(at: cacheDir, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer {
             try? FileManager.default.removeItem(at: outURL)
             try? FileManager.default.removeItem(at: errURL)
@@ -65,4 +65,46 @@ struct Kubectl {
         }
         return r.stdout
     }
+}
+
+/// A long-running kubectl (such as `get -w`) whose output can be read while it runs.
+final class BackgroundKubectl: @unchecked Sendable {
+    // @unchecked: the process and files are only used by the test that started it.
+    private let process: Process
+    private let output: URL
+
+    init(_ kubectl: Kubectl, _ arguments: [String]) throws {
+        output = kubectl.cacheDir.deletingLastPathComponent().appendingPathComponent("kubectl-bg-\(UUID().uuidString).out")
+        try FileManager.default.createDirectory(at: kubectl.cacheDir, withIntermediateDirectories: true)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Kubectl.executable)
+        process.arguments = ["--kubeconfig", kubectl.kubeconfig.path, "--cache-dir", kubectl.cacheDir.path] + arguments
+        let handle = try FileHandle(forWritingTo: output)
+        process.standardOutput = handle
+        process.standardError = handle
+        try process.run()
+    }
+
+    var text: String { (try? String(contentsOf: output, encoding: .utf8)) ?? "" }
+
+    /// Waits until the output contains `needle`; false after `timeout` seconds.
+    func waitFor(_ needle: String, timeout: Double = 20) async -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while Date() < deadline {
+            if text.contains(needle) { return true }
+            try? await Task.sleep(for: .milliseconds(50))
+        }
+        return false
+    }
+
+    func stop() {
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(at: output)
+    }
+
+    deinit { stop() }
 }

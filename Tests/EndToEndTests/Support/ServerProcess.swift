@@ -35,7 +35,7 @@ final class ServerProcess: @unchecked Sendable {
         p.arguments = ["server", "--data-dir", dataDir.path, "--port", "0", "--write-kubeconfig", kubeconfig.path, "--disable-agent"]
             + extraArguments
         if !FileManager.default.fileExists(atPath: logFile.path) {
-            FileManager.default.createFile(atPath: logFile.path, contents: nil)
+            _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         }
         let log = try FileHandle(forWritingTo: logFile)
         log.seekToEndOfFile()
