@@ -101,17 +101,17 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
 }
 
 /// Builds field paths the way upstream's `field.Path` prints them: `spec.containers[0].ports[1]`, `metadata.labels[app]`.
-public struct FieldPath: Sendable, Hashable, CustomStringConvertible {
+public struct ValidationPath: Sendable, Hashable, CustomStringConvertible {
     public private(set) var description: String
 
     public init(_ root: String) { description = root }
 
-    public func child(_ name: String) -> FieldPath {
-        FieldPath(description.isEmpty ? name : description + "." + name)
+    public func child(_ name: String) -> ValidationPath {
+        ValidationPath(description.isEmpty ? name : description + "." + name)
     }
-    public func child(_ names: String...) -> FieldPath {
+    public func child(_ names: String...) -> ValidationPath {
         names.reduce(self) { $0.child($1) }
     }
-    public func index(_ i: Int) -> FieldPath { FieldPath(description + "[\(i)]") }
-    public func key(_ k: String) -> FieldPath { FieldPath(description + "[\(k)]") }
+    public func index(_ i: Int) -> ValidationPath { ValidationPath(description + "[\(i)]") }
+    public func key(_ k: String) -> ValidationPath { ValidationPath(description + "[\(k)]") }
 }

@@ -9,7 +9,7 @@ public enum ObjectMetaValidation {
     public static func validate(_ object: JSONValue, namespaced: Bool, nameRule: NameRule) -> [FieldError] {
         var errors: [FieldError] = []
         let meta = object["metadata"]
-        let path = FieldPath("metadata")
+        let path = ValidationPath("metadata")
         let name = meta?["name"]?.stringValue ?? ""
         let generateName = meta?["generateName"]?.stringValue ?? ""
         if name.isEmpty {

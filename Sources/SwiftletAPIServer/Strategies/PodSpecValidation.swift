@@ -6,7 +6,7 @@ enum PodSpecValidation {
     static let dnsPolicies = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
     static let pullPolicies = ["Always", "IfNotPresent", "Never"]
 
-    static func validate(_ spec: JSONValue?, path: FieldPath) -> [FieldError] {
+    static func validate(_ spec: JSONValue?, path: ValidationPath) -> [FieldError] {
         var errors: [FieldError] = []
         guard let spec, case .object = spec else {
             return [.required(path.child("containers").description)]
@@ -69,7 +69,7 @@ enum PodSpecValidation {
         return errors
     }
 
-    static func validateContainer(_ c: JSONValue, path: FieldPath, names: inout Set<String>, volumes: Set<String>, isInit: Bool) -> [FieldError] {
+    static func validateContainer(_ c: JSONValue, path: ValidationPath, names: inout Set<String>, volumes: Set<String>, isInit: Bool) -> [FieldError] {
         var errors: [FieldError] = []
         let name = c["name"]?.stringValue ?? ""
         if name.isEmpty {

@@ -72,7 +72,7 @@ struct PodStrategy: ResourceStrategy {
     }
 
     func validate(_ object: JSONValue) -> [FieldError] {
-        PodSpecValidation.validate(object["spec"], path: FieldPath("spec"))
+        PodSpecValidation.validate(object["spec"], path: ValidationPath("spec"))
     }
 
     func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError] {

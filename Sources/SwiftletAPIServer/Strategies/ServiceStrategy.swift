@@ -38,7 +38,7 @@ struct ServiceStrategy: ResourceStrategy {
         }
         var names = Set<String>()
         for (i, p) in ports.enumerated() {
-            let path = FieldPath("spec.ports").index(i)
+            let path = ValidationPath("spec.ports").index(i)
             let name = p["name"]?.stringValue ?? ""
             if ports.count > 1 && name.isEmpty { errors.append(.required(path.child("name").description)) }
             if !name.isEmpty {

@@ -3,8 +3,8 @@ import SwiftletAPI
 /// Upstream's checks of the workload kinds: selectors that match their template, replica counts, strategies,
 /// the template's pod spec, and the fields that may not change.
 enum WorkloadValidation {
-    static func templatePath(_ kind: String) -> FieldPath {
-        kind == "CronJob" ? FieldPath("spec.jobTemplate.spec.template") : FieldPath("spec.template")
+    static func templatePath(_ kind: String) -> ValidationPath {
+        kind == "CronJob" ? ValidationPath("spec.jobTemplate.spec.template") : ValidationPath("spec.template")
     }
 
     static func validate(kind: String, _ object: JSONValue) -> [FieldError] {
