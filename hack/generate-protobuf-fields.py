@@ -76,6 +76,10 @@ def parse_entry(text, where):
             stack[-1].append((m.group(4), number, m.group(6)))
     if len(stack) != 1:
         sys.exit(f"error: {where}: unbalanced '{{'")
+    names = list(names_of(stack[0]))
+    for name in names:
+        if names.count(name) > 1:
+            sys.exit(f"error: {where}: field {name} listed twice")
     return stack[0]
 
 

@@ -183,6 +183,24 @@ struct KubectlWorkflowTests {
         #expect(try kubectl.ok(["get", "deployments", "-o", "name"]).isEmpty)
     }
 
+    /// kubectl's typed commands send protobuf bodies.
+    @Test func createCommandsSendProtobuf() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        try kubectl.ok(["create", "configmap", "c1", "--from-literal=a=1"])
+        try kubectl.ok(["create", "secret", "generic", "s1", "--from-literal=p=q"])
+        try kubectl.ok(["create", "deployment", "d1", "--image=nginx:1.25", "--replicas=0"])
+        try kubectl.ok(["create", "job", "j1", "--image=busybox:1.36", "--", "sleep", "1"])
+        try kubectl.ok(["create", "namespace", "n1"])
+        #expect(try kubectl.ok(["get", "configmap", "c1", "-o", "jsonpath={.data.a}"]) == "1")
+        #expect(try kubectl.ok(["get", "secret", "s1", "-o", "jsonpath={.data.p}"]) == "cQ==")
+        #expect(try kubectl.ok(["get", "deployment", "d1", "-o", "jsonpath={.spec.replicas}"]) == "0")
+        #expect(try kubectl.ok(["get", "job", "j1", "-o", "jsonpath={.spec.template.spec.containers[0].args}"]).contains("sleep"))
+        #expect(try kubectl.ok(["get", "namespace", "n1", "-o", "jsonpath={.status.phase}"]) == "Active")
+    }
+
     @Test func explainReadsTheServedSchemas() async throws {
         let server = try ServerProcess()
         try await server.start()

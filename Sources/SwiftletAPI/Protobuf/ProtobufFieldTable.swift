@@ -95,6 +95,7 @@ final class ProtobufFieldTable: Sendable {
                     try claim(number, in: layout)
                     layout.slots[number] = .inline(inner)
                     for (name, location) in inner.locations {
+                        if layout.locations[name] != nil { throw error("field \(name) listed twice") }
                         layout.locations[name] = ([number] + location.numbers, location.field)
                     }
                     continue
@@ -117,6 +118,7 @@ final class ProtobufFieldTable: Sendable {
                     index += 1
                 }
                 try claim(number, in: layout)
+                if layout.locations[name] != nil { throw error("field \(name) listed twice") }
                 layout.slots[number] = .field(field)
                 layout.locations[name] = ([number], field)
             }

@@ -27,14 +27,10 @@ final class ProtobufMessageDecoder {
         self.table = table
     }
 
-    /// The path of the field being read, as `spec.containers[].ports`, for error messages.
+    /// The path of the field being read, as `spec.containers[0].ports`, for error messages.
     var fieldPath: String {
         path.reduce(into: "") { result, component in
-            if component == "[]" || component.hasPrefix("[") {
-                result += component
-            } else {
-                result += result.isEmpty ? component : "." + component
-            }
+            result += component.hasPrefix("[") || result.isEmpty ? component : "." + component
         }
     }
 
@@ -73,7 +69,7 @@ final class ProtobufMessageDecoder {
             let (number, wireType) = try reader.readTag()
             switch layout.slots[number] {
             case .inline(let inner):
-                let inlined = try readMessage(&reader, wireType, field: "embedded message \(number)")
+                let inlined = try readLengthDelimited(&reader, wireType, field: "embedded message \(number)")
                 guard depth + 1 <= Self.maxDepth else {
                     throw KubernetesProtobufError(.malformed, "messages nested more than \(Self.maxDepth) deep")
                 }
@@ -101,7 +97,7 @@ final class ProtobufMessageDecoder {
         case .array(let item):
             var elements = values[field.name]?.arrayValue ?? []
             if field.isWrappedList {
-                let wrapper = try readMessage(&reader, wireType, field: field.name)
+                let wrapper = try readLengthDelimited(&reader, wireType, field: field.name)
                 var inner = ProtobufReader(bytes, range: wrapper)
                 while !inner.isAtEnd {
                     let (number, innerWireType) = try inner.readTag()
@@ -130,7 +126,7 @@ final class ProtobufMessageDecoder {
             values[field.name] = .array(elements)
         case .map(let valueProperty):
             var map = values[field.name]?.objectValue ?? [:]
-            let entry = try readMessage(&reader, wireType, field: field.name)
+            let entry = try readLengthDelimited(&reader, wireType, field: field.name)
             var inner = ProtobufReader(bytes, range: entry)
             var key = ""
             var value: JSONValue?
@@ -384,12 +380,6 @@ final class ProtobufMessageDecoder {
 
     // MARK: - Helpers
 
-    private func readMessage(
-        _ reader: inout ProtobufReader, _ wireType: ProtobufWireType, field: String
-    ) throws(KubernetesProtobufError) -> Range<Int> {
-        try readLengthDelimited(&reader, wireType, field: field)
-    }
-
     /// The message's range, or an empty one when asked for a zero value.
     private func readOptionalMessage(
         _ reader: inout ProtobufReader, _ wireType: ProtobufWireType?
@@ -402,11 +392,7 @@ final class ProtobufMessageDecoder {
         _ reader: inout ProtobufReader, _ wireType: ProtobufWireType, field: String
     ) throws(KubernetesProtobufError) -> Range<Int> {
         try expect(wireType, .lengthDelimited, field)
-        do {
-            return try reader.readLengthDelimited()
-        } catch {
-            throw KubernetesProtobufError(error.reason, error.message, field: fieldPath)
-        }
+        return try reader.readLengthDelimited()
     }
 
     private func readString(

@@ -18,7 +18,16 @@ enum BodyDecoding {
                 throw APIError.badRequest("error decoding JSON: \(error.message) at offset \(error.offset)")
             }
         case "application/vnd.kubernetes.protobuf":
-            throw APIError(.unsupportedMediaType, "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+            do {
+                return (try KubernetesProtobuf.decode(bytes), [])
+            } catch {
+                switch error.reason {
+                case .malformed:
+                    throw APIError.badRequest("error decoding protobuf body: \(error.message)")
+                default:
+                    throw APIError(.unsupportedMediaType, "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
+                }
+            }
         default:
             throw APIError(.unsupportedMediaType, "the body of the request was in an unknown format - accepted media types include: application/json, application/yaml")
         }
