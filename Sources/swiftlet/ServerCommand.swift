@@ -23,12 +23,17 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(help: "Seconds pods tolerate an unreachable node.") var defaultUnreachableTolerationSeconds = 300
     @Flag(help: "Do not run the controllers.") var disableControllers = false
     @Flag(help: "Do not run the scheduler.") var disableScheduler = false
+    @Option(help: "How often old revisions are compacted away (as kube-apiserver's --etcd-compaction-interval).")
+    var etcdCompactionInterval = "5m"
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard IPv4CIDR(serviceCIDR) != nil else { throw ValidationError("--service-cidr: invalid CIDR \"\(serviceCIDR)\"") }
         guard IPv4CIDR(clusterCIDR) != nil else { throw ValidationError("--cluster-cidr: invalid CIDR \"\(clusterCIDR)\"") }
+        guard let compaction = GoDuration.parse(etcdCompactionInterval), compaction > .zero else {
+            throw ValidationError("--etcd-compaction-interval: invalid duration \"\(etcdCompactionInterval)\"")
+        }
         guard GoDuration.parse(nodeMonitorGracePeriod) != nil else {
             throw ValidationError("--node-monitor-grace-period: invalid duration \"\(nodeMonitorGracePeriod)\"")
         }
@@ -44,7 +49,8 @@ struct ServerCommand: AsyncParsableCommand {
         let logger = Logger(label: "swiftlet.server")
         let configuration = APIServerConfiguration(
             dataDir: dataDir, bindAddress: bindAddress, port: port, kubeconfigPath: writeKubeconfig,
-            datastoreEndpoint: datastoreEndpoint, serviceCIDR: serviceCIDR, clusterCIDR: clusterCIDR)
+            datastoreEndpoint: datastoreEndpoint, serviceCIDR: serviceCIDR, clusterCIDR: clusterCIDR,
+            compactionInterval: GoDuration.parse(etcdCompactionInterval) ?? .seconds(300))
         let server = APIServer(configuration: configuration, logger: logger)
         let group = ServiceGroup(
             configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))

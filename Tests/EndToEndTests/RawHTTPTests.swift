@@ -88,6 +88,29 @@ struct RawHTTPTests {
         #expect(bad == 400)
     }
 
+    @Test func continueTokensExpireWithCompaction() async throws {
+        let server = try ServerProcess()
+        try await server.start(extraArguments: ["--etcd-compaction-interval", "1s"])
+        defer { server.stop() }
+        for i in 0..<5 {
+            _ = try await HTTP.request("POST", server.url("/api/v1/namespaces/default/configmaps"), body: Self.configMap("e\(i)"))
+        }
+        let (first, _) = try await HTTP.get(server.url("/api/v1/namespaces/default/configmaps?limit=2"))
+        let token = try #require((try HTTP.json(first)["metadata"] as? [String: Any])?["continue"] as? String)
+        // More than the 1,000 revisions the compactor always keeps, then a few compaction intervals.
+        for i in 0..<1100 {
+            _ = try await HTTP.request("PATCH", server.url("/api/v1/namespaces/default/configmaps/e0"), body: #"{"data":{"k":"\#(i)"}}"#,
+                                       contentType: "application/merge-patch+json")
+        }
+        try await Task.sleep(for: .seconds(3))
+        let escaped = token.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!
+        let (body, status) = try await HTTP.get(server.url("/api/v1/namespaces/default/configmaps?limit=2&continue=\(escaped)"))
+        #expect(status == 410)
+        let object = try HTTP.json(body)
+        #expect(object["reason"] as? String == "Expired")
+        #expect((object["message"] as? String)?.contains("The provided continue parameter is too old") == true)
+    }
+
     @Test func everyAcknowledgedWriteSurvivesRestartAndKill() async throws {
         let server = try ServerProcess()
         try await server.start()
