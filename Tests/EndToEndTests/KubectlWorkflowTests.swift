@@ -197,7 +197,7 @@ struct KubectlWorkflowTests {
         #expect(try kubectl.ok(["get", "configmap", "c1", "-o", "jsonpath={.data.a}"]) == "1")
         #expect(try kubectl.ok(["get", "secret", "s1", "-o", "jsonpath={.data.p}"]) == "cQ==")
         #expect(try kubectl.ok(["get", "deployment", "d1", "-o", "jsonpath={.spec.replicas}"]) == "0")
-        #expect(try kubectl.ok(["get", "job", "j1", "-o", "jsonpath={.spec.template.spec.containers[0].args}"]).contains("sleep"))
+        #expect(try kubectl.ok(["get", "job", "j1", "-o", "jsonpath={.spec.template.spec.containers[0].command}"]).contains("sleep"))
         #expect(try kubectl.ok(["get", "namespace", "n1", "-o", "jsonpath={.status.phase}"]) == "Active")
     }
 

@@ -42,7 +42,7 @@ public final class ResourceRegistry: Sendable {
             }
             storages["\(r.group)/\(r.version)/\(r.plural)"] = ResourceStorage(
                 resource: r, strategy: strategy, nameRule: nameRule, store: store, cache: dispatcher.cache(for: r)!,
-                progress: dispatcher.progress, createAdmission: admission, namespaceCheck: check)
+                progress: dispatcher.progress, writeHints: dispatcher.writeHints, createAdmission: admission, namespaceCheck: check)
         }
         self.storages = storages
     }

@@ -22,13 +22,20 @@ extension ResourceStorage {
 
     /// The bytes kept in the store: the object without its resourceVersion (the store's revision is the truth).
     static func storedBytes(_ object: JSONValue) -> [UInt8] {
-        var o = object
-        if case .object(var meta)? = o["metadata"] {
+        guard case .object(let fields) = object else { return JSONSerializer.serialize(object) }
+        // apiVersion, kind and metadata first, as upstream writes objects.
+        var ordered = JSONObject()
+        ordered.reserveCapacity(fields.count)
+        for key in ["apiVersion", "kind"] { if let v = fields[key] { ordered[key] = v } }
+        if case .object(var meta)? = fields["metadata"] {
             meta.removeValue(forKey: "resourceVersion")
             meta.removeValue(forKey: "selfLink")
-            o["metadata"] = .object(meta)
+            ordered["metadata"] = .object(meta)
+        } else if let meta = fields["metadata"] {
+            ordered["metadata"] = meta
         }
-        return JSONSerializer.serialize(o)
+        for (k, v) in fields where k != "apiVersion" && k != "kind" && k != "metadata" { ordered[k] = v }
+        return JSONSerializer.serialize(.object(ordered))
     }
 
     static func withRevision(_ object: JSONValue, _ revision: Int64) -> JSONValue {
@@ -86,8 +93,12 @@ extension ResourceStorage {
         }
         if let createAdmission { try await createAdmission(&object) }
         if options.dryRun { return WriteResult(object: object, created: true) }
+        let storeKey = key(namespace, name)
+        let bytes = Self.storedBytes(object)
+        writeHints.add(key: storeKey, bytes: bytes, object: object)
+        defer { writeHints.remove(key: storeKey) }
         do {
-            let kv = try await store.create(key(namespace, name), value: Self.storedBytes(object))
+            let kv = try await store.create(storeKey, value: bytes)
             return WriteResult(object: Self.withRevision(object, kv.modRevision), created: true)
         } catch {
             throw StorageErrors.map(error, self, name: name)
@@ -198,8 +209,12 @@ extension ResourceStorage {
                     throw StorageErrors.map(error, self, name: name)
                 }
             }
+            let storeKey = key(namespace, name)
+            let bytes = Self.storedBytes(object)
+            writeHints.add(key: storeKey, bytes: bytes, object: object)
+            defer { writeHints.remove(key: storeKey) }
             do {
-                let kv = try await store.update(key(namespace, name), value: Self.storedBytes(object), expectedRevision: revision)
+                let kv = try await store.update(storeKey, value: bytes, expectedRevision: revision)
                 return WriteResult(object: Self.withRevision(object, kv.modRevision), created: false)
             } catch let error as StoreError {
                 switch error {

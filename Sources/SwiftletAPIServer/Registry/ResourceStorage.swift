@@ -12,13 +12,14 @@ public final class ResourceStorage: Sendable {
     let store: any StoreBackend
     let cache: WatchCache
     let progress: RevisionProgress
+    let writeHints: WriteHints
     /// Admission that needs state beyond the object, such as allocating a service's cluster IP.
     let createAdmission: (@Sendable (inout JSONValue) async throws(APIError) -> Void)?
     /// Checks a namespace exists and is not terminating before something is created in it.
     let namespaceCheck: @Sendable (String, APIResourceInfo, String) async throws -> Void
 
     init(resource: APIResourceInfo, strategy: any ResourceStrategy, nameRule: ObjectMetaValidation.NameRule,
-         store: any StoreBackend, cache: WatchCache, progress: RevisionProgress,
+         store: any StoreBackend, cache: WatchCache, progress: RevisionProgress, writeHints: WriteHints = WriteHints(),
          createAdmission: (@Sendable (inout JSONValue) async throws(APIError) -> Void)? = nil,
          namespaceCheck: @escaping @Sendable (String, APIResourceInfo, String) async throws -> Void) {
         self.resource = resource
@@ -27,6 +28,7 @@ public final class ResourceStorage: Sendable {
         self.store = store
         self.cache = cache
         self.progress = progress
+        self.writeHints = writeHints
         self.namespaceCheck = namespaceCheck
         self.createAdmission = createAdmission
     }

@@ -7,6 +7,8 @@ import SwiftletStore
 public final class CacheDispatcher: Sendable {
     public let store: any StoreBackend
     public let progress = RevisionProgress()
+    /// Objects this server is writing right now, so the cache need not parse their bytes back.
+    public let writeHints = WriteHints()
     private let caches: [String: WatchCache]
     private let logger: Logger
 
@@ -40,7 +42,8 @@ public final class CacheDispatcher: Sendable {
         for kv in result.kvs {
             guard let cache = cache(forKey: kv.key), let value = Self.parse(kv) else { continue }
             let id = ObjectIdentifier(cache)
-            grouped[id, default: (cache, [])].1.append(CachedObject(key: kv.key, object: value, revision: kv.modRevision))
+            grouped[id, default: (cache, [])].1.append(CachedObject(key: kv.key, object: value, revision: kv.modRevision,
+                                                                    storedBytes: kv.value))
         }
         for cache in caches.values {
             let objects = grouped[ObjectIdentifier(cache)]?.1 ?? []
@@ -94,8 +97,9 @@ public final class CacheDispatcher: Sendable {
             for event in events {
                 switch event.type {
                 case .put:
-                    guard let value = Self.parse(event.kv) else { continue }
-                    changes.append(.put(CachedObject(key: event.kv.key, object: value, revision: event.kv.modRevision)))
+                    guard let value = writeHints.object(for: event.kv.key, bytes: event.kv.value) ?? Self.parse(event.kv) else { continue }
+                    changes.append(.put(CachedObject(key: event.kv.key, object: value, revision: event.kv.modRevision,
+                                                     storedBytes: event.kv.value)))
                 case .delete:
                     changes.append(.delete(key: event.kv.key, revision: event.kv.modRevision,
                                            lastValue: event.prevKV.flatMap(Self.parse) ?? Self.parse(event.kv)))

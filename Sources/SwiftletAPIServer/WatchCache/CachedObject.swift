@@ -12,12 +12,12 @@ public final class CachedObject: Sendable {
     public let name: String
     public let labels: [String: String]
 
-    public init(key: String, object: JSONValue, revision: Int64) {
+    public init(key: String, object: JSONValue, revision: Int64, storedBytes: [UInt8]? = nil) {
         var object = object
         object.set(path: ["metadata", "resourceVersion"], to: .string(String(revision)))
         self.key = key
         self.object = object
-        self.bytes = JSONSerializer.serialize(object)
+        self.bytes = storedBytes.flatMap { Self.splicingResourceVersion(revision, into: $0) } ?? JSONSerializer.serialize(object)
         self.revision = revision
         let metadata = object["metadata"]
         self.namespace = metadata?["namespace"]?.stringValue ?? ""
@@ -27,6 +27,48 @@ public final class CachedObject: Sendable {
             for (k, v) in l { labels[k] = v.stringValue ?? "" }
         }
         self.labels = labels
+    }
+}
+
+extension CachedObject {
+    private static let metadataPrefix = Array(#""metadata":{"#.utf8)
+
+    /// The stored bytes with `"resourceVersion":"N"` inserted at the start of the top-level `metadata`,
+    /// which saves serializing the whole object again for every write. Nil when there is no top-level metadata.
+    static func splicingResourceVersion(_ revision: Int64, into bytes: [UInt8]) -> [UInt8]? {
+        let prefix = metadataPrefix
+        var depth = 0
+        var inString = false
+        var escaped = false
+        var i = 0
+        while i < bytes.count {
+            let b = bytes[i]
+            if inString {
+                if escaped { escaped = false } else if b == UInt8(ascii: "\\") { escaped = true } else if b == UInt8(ascii: "\"") { inString = false }
+                i += 1
+                continue
+            }
+            switch b {
+            case UInt8(ascii: "\""):
+                if depth == 1, i + prefix.count <= bytes.count, bytes[i..<(i + prefix.count)].elementsEqual(prefix) {
+                    let insertAt = i + prefix.count
+                    var field = Array(#""resourceVersion":"\#(revision)""#.utf8)
+                    if insertAt < bytes.count, bytes[insertAt] != UInt8(ascii: "}") { field.append(UInt8(ascii: ",")) }
+                    var out = [UInt8]()
+                    out.reserveCapacity(bytes.count + field.count)
+                    out += bytes[..<insertAt]
+                    out += field
+                    out += bytes[insertAt...]
+                    return out
+                }
+                inString = true
+            case UInt8(ascii: "{"), UInt8(ascii: "["): depth += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"): depth -= 1
+            default: break
+            }
+            i += 1
+        }
+        return nil
     }
 }
 
