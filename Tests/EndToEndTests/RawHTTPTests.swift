@@ -88,6 +88,43 @@ struct RawHTTPTests {
         #expect(bad == 400)
     }
 
+    @Test func serverSideApplyOwnsFieldsAndReportsConflicts() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let path = "/api/v1/namespaces/default/configmaps/ssa"
+        let applyA = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa"},"data":{"a":"1","shared":"x"}}"#
+        let (created, s1) = try await HTTP.request("PATCH", server.url(path + "?fieldManager=alice"), body: applyA,
+                                                   contentType: "application/apply-patch+yaml")
+        #expect(s1 == 201)
+        let managed = (try HTTP.json(created)["metadata"] as? [String: Any])?["managedFields"] as? [[String: Any]]
+        #expect(managed?.first?["manager"] as? String == "alice")
+        #expect(managed?.first?["operation"] as? String == "Apply")
+        // Bob sets a field Alice owns to another value: 409 naming the field and its manager.
+        let applyB = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ssa\ndata:\n  shared: y\n"
+        let (conflict, s2) = try await HTTP.request("PATCH", server.url(path + "?fieldManager=bob"), body: applyB,
+                                                    contentType: "application/apply-patch+yaml")
+        #expect(s2 == 409)
+        let status = try HTTP.json(conflict)
+        #expect(status["reason"] as? String == "Conflict")
+        #expect((status["message"] as? String)?.contains(#"conflict with "alice""#) == true)
+        let causes = (status["details"] as? [String: Any])?["causes"] as? [[String: Any]]
+        #expect(causes?.first?["field"] as? String == ".data.shared")
+        #expect(causes?.first?["reason"] as? String == "FieldManagerConflict")
+        // Forced, Bob takes the field over.
+        let (_, s3) = try await HTTP.request("PATCH", server.url(path + "?fieldManager=bob&force=true"), body: applyB,
+                                             contentType: "application/apply-patch+yaml")
+        #expect(s3 == 200)
+        // Alice drops "a" from her configuration: the field goes.
+        let (after, _) = try await HTTP.request("PATCH", server.url(path + "?fieldManager=alice"),
+                                                body: #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"ssa"},"data":{}}"#,
+                                                contentType: "application/apply-patch+yaml")
+        let data = try HTTP.json(after)["data"] as? [String: String]
+        #expect(data == ["shared": "y"])
+        let (_, noManager) = try await HTTP.request("PATCH", server.url(path), body: applyA, contentType: "application/apply-patch+yaml")
+        #expect(noManager == 422)
+    }
+
     @Test func continueTokensExpireWithCompaction() async throws {
         let server = try ServerProcess()
         try await server.start(extraArguments: ["--etcd-compaction-interval", "1s"])

@@ -12,6 +12,8 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
         case tooMany = "FieldValueTooMany"
         case internalError = "InternalError"
         case typeInvalid = "FieldValueTypeInvalid"
+        /// A server-side apply conflict (`metav1.CauseTypeFieldManagerConflict`).
+        case conflict = "FieldManagerConflict"
 
         var text: String {
             switch self {
@@ -25,6 +27,7 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
             case .tooMany: return "Too many"
             case .internalError: return "Internal error"
             case .typeInvalid: return "Invalid value"
+            case .conflict: return ""
             }
         }
     }
@@ -86,6 +89,7 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// What follows the field name: `Required value`, `Invalid value: "x": detail`.
     public var body: String {
+        if kind == .conflict { return detail }
         var s = kind.text
         switch kind {
         case .required, .forbidden, .tooLong, .internalError, .tooMany:

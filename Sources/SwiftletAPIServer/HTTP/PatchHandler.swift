@@ -52,7 +52,7 @@ struct PatchHandler {
                options: WriteOptions) async throws(APIError) -> WriteResult {
         let type = Self.mediaType(contentType)
         if type == "application/apply-patch+yaml" {
-            return try await ServerSideApply(storage: storage).apply(namespace: namespace, name: name, body: patch, options: options)
+            return try await ApplyPatchHandler(storage: storage).apply(namespace: namespace, name: name, body: patch, options: options)
         }
         guard Self.supportedTypes.contains(type) else {
             throw APIError(.unsupportedMediaType,
@@ -78,7 +78,7 @@ struct PatchHandler {
                 }
                 cleaned = FieldValidation.pruned(patched, kind: resource.gvk)
             }
-            return try storage.prepareUpdate(cleaned, old: old, subresource: subresource)
+            return try storage.prepareUpdate(cleaned, old: old, subresource: subresource, options: options)
         }
         result.warnings = warningsBox.get()
         return result

@@ -18,7 +18,8 @@ struct ResourceHandler {
         else { throw notFoundPage() }
         if !resource.namespaced, request.namespace != nil { throw notFoundPage() }
         if let sub = request.subresource, !resource.subresources.contains(sub) { throw notFoundPage() }
-        let query = QueryParameters(http)
+        var query = QueryParameters(http)
+        query.userAgent = http.headers[.userAgent]
         let accept = http.headers[.accept] ?? ""
         let format = ResponseFormat(accept: accept, query: query)
         if format == .unsupported {
@@ -235,6 +236,7 @@ struct ResourceHandler {
         var o = WriteOptions()
         o.dryRun = query["dryRun"] == "All"
         o.fieldManager = query["fieldManager"]
+        o.userAgent = query.userAgent
         o.force = query.bool("force")
         switch query["fieldValidation"] {
         case "Strict": o.fieldValidation = .strict
@@ -338,6 +340,7 @@ extension Substring {
 /// Decoded query parameters, last value wins.
 struct QueryParameters {
     private var values: [String: String] = [:]
+    var userAgent: String?
 
     init(_ request: Request) {
         for (k, v) in request.uri.queryParameters { values[String(k)] = String(v) }

@@ -41,7 +41,7 @@ enum SubresourceHandlers {
         let result = try await storage.guaranteedUpdate(namespace: namespace, name: name, precondition: precondition, options: options) { old in
             var object = old
             object.set(path: ["spec", "replicas"], to: .int(replicas))
-            return try storage.prepareUpdate(object, old: old, subresource: nil)
+            return try storage.prepareUpdate(object, old: old, subresource: "scale", options: options)
         }
         return ResponseWriting.json(try scale(of: result.object, resource: storage.resource))
     }
@@ -57,7 +57,7 @@ enum SubresourceHandlers {
             }
             var object = old
             object.set(path: ["spec", "replicas"], to: .int(patched["spec"]?["replicas"]?.intValue ?? 0))
-            return try storage.prepareUpdate(object, old: old, subresource: nil)
+            return try storage.prepareUpdate(object, old: old, subresource: "scale", options: options)
         }
         return ResponseWriting.json(try scale(of: result.object, resource: storage.resource))
     }

@@ -20,9 +20,17 @@ public struct WriteOptions: Sendable {
     public enum FieldValidation: String, Sendable { case strict = "Strict", warn = "Warn", ignore = "Ignore" }
     public var dryRun = false
     public var fieldManager: String?
+    /// The client's User-Agent, which names the manager when `fieldManager` is absent.
+    public var userAgent: String?
     public var fieldValidation = FieldValidation.warn
     public var force = false
     public init() {}
+
+    /// The field manager of this write: `fieldManager`, else the User-Agent's product name, else "swiftlet".
+    public var managerName: String {
+        let name = FieldManager.managerName(fieldManager: fieldManager, userAgent: userAgent)
+        return name.isEmpty ? "swiftlet" : name
+    }
 }
 
 /// The body or query of a DELETE (`metav1.DeleteOptions`).

@@ -51,7 +51,8 @@ extension ResourceStorage {
 
     // MARK: create
 
-    public func create(namespace: String?, object input: JSONValue, options: WriteOptions) async throws(APIError) -> WriteResult {
+    public func create(namespace: String?, object input: JSONValue, options: WriteOptions,
+                       trackFields: Bool = true) async throws(APIError) -> WriteResult {
         guard case .object = input else { throw APIError.badRequest("the body of the request was in an unknown format") }
         var object = input
         object["apiVersion"] = .string(resource.groupVersion)
@@ -92,6 +93,7 @@ extension ResourceStorage {
             }
         }
         if let createAdmission { try await createAdmission(&object) }
+        if trackFields { object = FieldManager.update(old: nil, new: object, manager: options.managerName, kind: resource.gvk) }
         if options.dryRun { return WriteResult(object: object, created: true) }
         let storeKey = key(namespace, name)
         let bytes = Self.storedBytes(object)
@@ -138,12 +140,13 @@ extension ResourceStorage {
             var object = input
             object["apiVersion"] = .string(self.resource.groupVersion)
             object["kind"] = .string(self.resource.kind)
-            return try self.prepareUpdate(object, old: old, subresource: subresource)
+            return try self.prepareUpdate(object, old: old, subresource: subresource, options: options)
         }
     }
 
     /// Carries over system fields and applies the strategy's update rules; throws 422 on invalid input.
-    func prepareUpdate(_ input: JSONValue, old: JSONValue, subresource: String?) throws(APIError) -> JSONValue {
+    func prepareUpdate(_ input: JSONValue, old: JSONValue, subresource: String?, options: WriteOptions = WriteOptions(),
+                       trackFields: Bool = true) throws(APIError) -> JSONValue {
         var object = input
         var meta = object["metadata"]?.objectValue ?? [:]
         let oldMeta = old["metadata"]?.objectValue ?? [:]
@@ -164,7 +167,7 @@ extension ResourceStorage {
             break
         }
         strategy.applyDefaults(&object)
-        if strategy.tracksGeneration, subresource == nil, object["spec"] != old["spec"] {
+        if strategy.tracksGeneration, subresource != "status", object["spec"] != old["spec"] {
             let generation = (old["metadata"]?["generation"]?.intValue ?? 0) + 1
             object.set(path: ["metadata", "generation"], to: .int(generation))
         }
@@ -172,6 +175,9 @@ extension ResourceStorage {
         errors += ObjectMetaValidation.validateUpdate(object, old: old)
         errors += strategy.validateUpdate(object, old: old)
         if !errors.isEmpty { throw validationError(object, errors) }
+        if trackFields {
+            object = FieldManager.update(old: old, new: object, manager: options.managerName, subresource: subresource, kind: resource.gvk)
+        }
         return object
     }
 
