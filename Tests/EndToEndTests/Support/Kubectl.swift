@@ -10,12 +10,15 @@ struct Kubectl {
         cacheDir = server.dataDir.appendingPathComponent("kubectl-cache")
     }
 
-    static var executable: String {
-        for path in ["/usr/bin/kubectl", "/usr/local/bin/kubectl"] where FileManager.default.isExecutableFile(atPath: path) {
-            return path
+    /// The kubectl on PATH (pip installs it outside /usr/bin), as an absolute path.
+    static let executable: String = {
+        let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/local/bin:/usr/bin:/bin"
+        for dir in path.split(separator: ":") + ["/usr/local/bin", "/usr/bin", "/root/.local/bin"] {
+            let candidate = "\(dir)/kubectl"
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
         }
-        return "kubectl"
-    }
+        return "/usr/bin/kubectl"
+    }()
 
     struct Result {
         var status: Int32
@@ -27,8 +30,8 @@ struct Kubectl {
     @discardableResult
     func run(_ arguments: [String], input: String? = nil, timeout: TimeInterval = 60) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.executable == "kubectl" ? "/usr/bin/env" : Self.executable)
-        p.arguments = (Self.executable == "kubectl" ? ["kubectl"] : []) + ["--kubeconfig", kubeconfig.path, "--cache-dir", cacheDir.path] + arguments
+        p.executableURL = URL(fileURLWithPath: Self.executable)
+        p.arguments = ["--kubeconfig", kubeconfig.path, "--cache-dir", cacheDir.path] + arguments
         // Output goes to files, so a chatty command can never block on a full pipe.
         let outURL = cacheDir.deletingLastPathComponent().appendingPathComponent("kubectl-\(UUID().uuidString).out")
         let errURL = outURL.appendingPathExtension("err")
