@@ -16,6 +16,7 @@ enum StrategyCatalog {
         case ("coordination.k8s.io", "Lease"): return (LeaseStrategy(), .dns1123Subdomain)
         case ("apps", "ControllerRevision"): return (ControllerRevisionStrategy(), .dns1123Subdomain)
         case ("", "Event"): return (EventStrategy(), .dns1123Subdomain)
+        case ("", "Endpoints"): return (EndpointsStrategy(), .dns1123Subdomain)
         case ("", "Secret"): return (SecretStrategy(), .dns1123Subdomain)
         case ("", "ReplicationController"), ("apps", "ReplicaSet"), ("apps", "StatefulSet"), ("apps", "Deployment"),
              ("apps", "DaemonSet"), ("batch", "Job"), ("batch", "CronJob"):

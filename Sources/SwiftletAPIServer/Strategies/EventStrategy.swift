@@ -7,6 +7,21 @@ struct EventStrategy: ResourceStrategy {
          "involvedObject.resourceVersion", "involvedObject.fieldPath", "reason", "reportingComponent", "source", "type"]
     }
 
+    func validate(_ object: JSONValue) -> [FieldError] {
+        var errors: [FieldError] = []
+        let namespace = object["metadata"]?["namespace"]?.stringValue ?? ""
+        if let involved = object["involvedObject"]?["namespace"]?.stringValue, !involved.isEmpty, involved != namespace {
+            errors.append(.invalid("involvedObject.namespace", involved, "does not match event.namespace"))
+        }
+        if let type = object["type"]?.stringValue, !type.isEmpty, !["Normal", "Warning"].contains(type) {
+            errors.append(.notSupported("type", type, ["Normal", "Warning"]))
+        }
+        if let count = object["count"]?.intValue, count < 0 {
+            errors.append(.invalid("count", count, "must be greater than or equal to 0"))
+        }
+        return errors
+    }
+
     func fields(of object: JSONValue) -> [String: String] {
         var fields: [String: String] = [
             "metadata.name": object["metadata"]?["name"]?.stringValue ?? "",
