@@ -37,11 +37,35 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // API clients (HTTP and in-process), informers, listers, work queues, expectations.
+        .target(
+            name: "SwiftletClient",
+            dependencies: [
+                "SwiftletAPI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        // The controllers: one folder per controller (replicaset, deployment, …) on the client machinery.
+        .target(
+            name: "SwiftletControllers",
+            dependencies: [
+                "SwiftletAPI",
+                "SwiftletClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // The Kubernetes REST API over HTTP.
         .target(
             name: "SwiftletAPIServer",
             dependencies: [
                 "SwiftletAPI",
+                "SwiftletClient",
                 "SwiftletStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -57,6 +81,8 @@ let package = Package(
             dependencies: [
                 "SwiftletAPI",
                 "SwiftletAPIServer",
+                "SwiftletClient",
+                "SwiftletControllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -82,5 +108,10 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["SwiftletAPI"]),
+        .testTarget(name: "SwiftletControllersTests", dependencies: ["SwiftletControllers"]),
+        .testTarget(
+            name: "SwiftletClientTests",
+            dependencies: ["SwiftletClient", "SwiftletAPIServer", "SwiftletStore"]
+        ),
     ]
 )

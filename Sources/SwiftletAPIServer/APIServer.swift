@@ -15,6 +15,7 @@ public final class APIServer: ServiceLifecycle.Service, Sendable {
     private let boundAddress = Mutex<String?>(nil)
     private let ready = Mutex(false)
     private let readyWaiters = Mutex<[CheckedContinuation<String, Never>]>([])
+    private let handler = Mutex<APIRequestHandler?>(nil)
 
     public init(configuration: APIServerConfiguration, logger: Logger) {
         self.configuration = configuration
@@ -23,6 +24,9 @@ public final class APIServer: ServiceLifecycle.Service, Sendable {
 
     /// Whether bootstrap finished and requests are served.
     public var isReady: Bool { ready.withLock { $0 } }
+
+    /// The handler of every API request, once `run()` built it; in-process clients call it through `InProcessTransport`.
+    public var requestHandler: APIRequestHandler? { handler.withLock { $0 } }
 
     /// The `host:port` the server listens on, once it does.
     public var address: String? { boundAddress.withLock { $0 } }
@@ -56,6 +60,7 @@ public final class APIServer: ServiceLifecycle.Service, Sendable {
             serverAddress: { [weak self] in self?.address ?? "127.0.0.1:6443" },
             isReady: { [weak self] in self?.isReady ?? false },
             openAPI: OpenAPIDocuments(resources: ResourceCatalog.all), logger: logger)
+        self.handler.withLock { $0 = handler }
         let configuration = self.configuration
         let logger = self.logger
         let app = Application(

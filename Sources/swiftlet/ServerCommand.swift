@@ -52,8 +52,11 @@ struct ServerCommand: AsyncParsableCommand {
             datastoreEndpoint: datastoreEndpoint, serviceCIDR: serviceCIDR, clusterCIDR: clusterCIDR,
             compactionInterval: GoDuration.parse(etcdCompactionInterval) ?? .seconds(300))
         let server = APIServer(configuration: configuration, logger: logger)
-        let group = ServiceGroup(
-            configuration: .init(services: [.init(service: server)], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
+        if !disableControllers {
+            services.append(.init(service: EmbeddedControllers(server: server, logger: Logger(label: "swiftlet.controllers"))))
+        }
+        let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
 }

@@ -18,6 +18,12 @@ public struct APIRequestHandler: HTTPResponder {
     static let maxBodySize = 3 * 1024 * 1024
 
     public func respond(to request: Request, context: Context) async throws -> Response {
+        await respond(to: request)
+    }
+
+    /// Answers one request; nothing here needs the connection's context, so in-process clients
+    /// (`InProcessTransport`) call this directly.
+    func respond(to request: Request) async -> Response {
         let start = ContinuousClock.now
         let response: Response
         do {

@@ -1,0 +1,33 @@
+import Logging
+import ServiceLifecycle
+import SwiftletAPI
+import SwiftletClient
+
+/// Runs every controller on one shared set of informers, in-process inside `swiftlet server` or
+/// alone as `swiftlet controllers --kubeconfig K`: the same code over either transport.
+public struct ControllerManager: ServiceLifecycle.Service {
+    let transport: any APITransport
+    let logger: Logger
+
+    public init(transport: any APITransport, logger: Logger) {
+        self.transport = transport
+        self.logger = logger
+    }
+
+    /// Runs until cancelled or graceful shutdown.
+    public func run() async {
+        let informers = SharedInformerFactory(transport: transport, defaultResync: .seconds(30), logger: logger)
+        let replicaSets = ReplicaSetController<ReplicaSet>(transport: transport, informers: informers, component: "replicaset-controller",
+                                                           logger: logger)
+        let replicationControllers = ReplicaSetController<ReplicationController>(
+            transport: transport, informers: informers, component: "replication-controller", logger: logger)
+        await cancelWhenGracefulShutdown {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask { await informers.run() }
+                group.addTask { await replicaSets.run() }
+                group.addTask { await replicationControllers.run() }
+                await group.waitForAll()
+            }
+        }
+    }
+}
