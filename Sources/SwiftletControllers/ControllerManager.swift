@@ -21,11 +21,15 @@ public struct ControllerManager: ServiceLifecycle.Service {
                                                            logger: logger)
         let replicationControllers = ReplicaSetController<ReplicationController>(
             transport: transport, informers: informers, component: "replication-controller", logger: logger)
+        let deployments = DeploymentController(transport: transport, informers: informers, logger: logger)
+        let garbageCollector = GarbageCollector(transport: transport, informers: informers, logger: logger)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await informers.run() }
                 group.addTask { await replicaSets.run() }
                 group.addTask { await replicationControllers.run() }
+                group.addTask { await deployments.run() }
+                group.addTask { await garbageCollector.run() }
                 await group.waitForAll()
             }
         }

@@ -232,3 +232,78 @@ struct KubectlWorkflowTests {
         #expect(r.stderr.contains(#"unknown field "foo""#))
     }
 }
+
+/// The controllers inside `swiftlet server`, driven with kubectl.
+@Suite(.serialized)
+struct ControllerWorkflowTests {
+    static let replicaSet = """
+        apiVersion: apps/v1
+        kind: ReplicaSet
+        metadata: {name: frontend}
+        spec:
+          replicas: 3
+          selector: {matchLabels: {tier: frontend}}
+          template:
+            metadata: {labels: {tier: frontend}}
+            spec:
+              containers: [{name: c, image: "busybox:1.36"}]
+        """
+
+    /// Polls `kubectl get pods` until `count` pods match, or fails after 20 s.
+    static func waitForPods(_ kubectl: Kubectl, _ count: Int, selector: String = "tier=frontend") async throws -> [String] {
+        var names: [String] = []
+        for _ in 0..<200 {
+            names = try kubectl.ok(["get", "pods", "-l", selector, "-o", "name"]).split(separator: "\n").map(String.init)
+            if names.count == count { return names }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw TestFailure("expected \(count) pods, found \(names)")
+    }
+
+    @Test func replicaSetKeepsItsPodsAndDeletionCascades() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        try kubectl.ok(["apply", "-f", "-"], input: Self.replicaSet)
+        let pods = try await Self.waitForPods(kubectl, 3)
+        // A deleted pod is replaced.
+        try kubectl.ok(["delete", pods[0]])
+        let replaced = try await Self.waitForPods(kubectl, 3)
+        #expect(!replaced.contains(pods[0]))
+        // Scaling down removes pods, and the events say so.
+        try kubectl.ok(["scale", "rs", "frontend", "--replicas=1"])
+        _ = try await Self.waitForPods(kubectl, 1)
+        let described = try kubectl.ok(["describe", "rs", "frontend"])
+        #expect(described.contains("SuccessfulCreate"))
+        #expect(described.contains("SuccessfulDelete"))
+        // Background deletion (the default) takes the pods with it.
+        try kubectl.ok(["delete", "rs", "frontend"])
+        _ = try await Self.waitForPods(kubectl, 0)
+        // Orphaning keeps the pods, without an owner.
+        try kubectl.ok(["apply", "-f", "-"], input: Self.replicaSet)
+        _ = try await Self.waitForPods(kubectl, 3)
+        try kubectl.ok(["delete", "rs", "frontend", "--cascade=orphan"])
+        var owners = "x"
+        for _ in 0..<100 where !owners.isEmpty {
+            owners = try kubectl.ok(["get", "pods", "-l", "tier=frontend", "-o", "jsonpath={.items[*].metadata.ownerReferences}"])
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(owners.isEmpty)
+        #expect(try kubectl.ok(["get", "rs", "-o", "name"]).isEmpty)
+        _ = try await Self.waitForPods(kubectl, 3)
+    }
+
+    @Test func deploymentCreatesAReplicaSetAndPods() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        try kubectl.ok(["create", "deployment", "web", "--image=nginx:1.25", "--replicas=2"])
+        _ = try await Self.waitForPods(kubectl, 2, selector: "app=web")
+        let rs = try kubectl.ok(["get", "rs", "-l", "app=web", "-o", "jsonpath={.items[0].metadata.annotations.deployment\\.kubernetes\\.io/revision}"])
+        #expect(rs == "1")
+        try kubectl.ok(["delete", "deployment", "web"])
+        _ = try await Self.waitForPods(kubectl, 0, selector: "app=web")
+    }
+}

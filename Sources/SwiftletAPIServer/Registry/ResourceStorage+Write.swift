@@ -30,6 +30,15 @@ extension ResourceStorage {
         if case .object(var meta)? = fields["metadata"] {
             meta.removeValue(forKey: "resourceVersion")
             meta.removeValue(forKey: "selfLink")
+            // Every ObjectMeta field is omitempty upstream: empty lists and maps are not kept.
+            for (k, v) in meta {
+                switch v {
+                case .array(let a) where a.isEmpty: meta.removeValue(forKey: k)
+                case .object(let o) where o.isEmpty: meta.removeValue(forKey: k)
+                case .null: meta.removeValue(forKey: k)
+                default: break
+                }
+            }
             ordered["metadata"] = .object(meta)
         } else if let meta = fields["metadata"] {
             ordered["metadata"] = meta
