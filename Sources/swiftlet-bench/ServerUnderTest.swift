@@ -19,14 +19,14 @@ final class ServerUnderTest: @unchecked Sendable {
     }
 
     /// Starts `swiftlet server --port 0` from `binary` and waits for its kubeconfig.
-    init(binary: String) async throws {
+    init(binary: String, controllers: Bool) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let kubeconfig = dir.appendingPathComponent("kubeconfig.yaml")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["server", "--data-dir", dir.path, "--port", "0", "--write-kubeconfig", kubeconfig.path, "--disable-agent",
-                       "--log-level", "warning"]
+                       "--log-level", "warning"] + (controllers ? [] : ["--disable-controllers"])
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         var found: (String, Int)?

@@ -18,6 +18,7 @@ struct APICommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Concurrent clients, one run each.") var clients: [Int] = [1, 64]
     @Option(help: "Concurrent watchers for the watch latency run.") var watchers = 100
     @Option(help: "Events each watcher receives.") var watchEvents = 500
+    @Flag(help: "Run the server with its controllers (the API server alone by default).") var withControllers = false
 
     func run() async throws {
         let target: ServerUnderTest
@@ -25,7 +26,7 @@ struct APICommand: AsyncParsableCommand {
             target = try ServerUnderTest(url: server, pid: serverPID)
         } else {
             let own = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("swiftlet").path
-            target = try await ServerUnderTest(binary: binary ?? own)
+            target = try await ServerUnderTest(binary: binary ?? own, controllers: withControllers)
         }
         defer { target.stop() }
         let idle = target.residentMiB
@@ -36,7 +37,7 @@ struct APICommand: AsyncParsableCommand {
         }
         let watch = try await bench.watchLatency(watchers: watchers, events: watchEvents)
         let ms = LatencySummary.milliseconds
-        print("API server benchmark: \(objects) ConfigMaps per run, SQLite store (fsync on)")
+        print("API server benchmark: \(objects) ConfigMaps per run, SQLite store (fsync on)\(withControllers ? ", controllers on" : "")")
         print("")
         print("| clients | creates/s | create p50 | create p99 | gets/s | get p50 | get p99 | list (\(objects) items) p50 | list p99 | server RSS |")
         print("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |")
