@@ -108,7 +108,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["SwiftletAPI"]),
-        .testTarget(name: "SwiftletControllersTests", dependencies: ["SwiftletControllers"]),
+        .testTarget(name: "SwiftletControllersTests", dependencies: ["SwiftletControllers", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient"]),
         .testTarget(
             name: "SwiftletClientTests",
             dependencies: ["SwiftletClient", "SwiftletAPIServer", "SwiftletStore"]

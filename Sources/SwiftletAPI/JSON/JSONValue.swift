@@ -115,6 +115,27 @@ extension JSONValue {
     }
 }
 
+extension JSONValue {
+    /// Equality that ignores the order of object keys (JSON's own notion of equal objects).
+    public func semanticallyEquals(_ other: JSONValue) -> Bool {
+        switch (self, other) {
+        case (.object(let a), .object(let b)):
+            guard a.count == b.count else { return false }
+            for (k, v) in a {
+                guard let w = b[k], v.semanticallyEquals(w) else { return false }
+            }
+            return true
+        case (.array(let a), .array(let b)):
+            guard a.count == b.count else { return false }
+            return zip(a, b).allSatisfy { $0.semanticallyEquals($1) }
+        case (.int(let a), .double(let b)), (.double(let b), .int(let a)):
+            return Double(a) == b
+        default:
+            return self == other
+        }
+    }
+}
+
 extension JSONValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByBooleanLiteral,
     ExpressibleByArrayLiteral, ExpressibleByDictionaryLiteral, ExpressibleByNilLiteral, ExpressibleByFloatLiteral
 {

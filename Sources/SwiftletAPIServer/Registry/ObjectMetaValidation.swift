@@ -111,7 +111,7 @@ public enum ObjectMetaValidation {
         let meta = object["metadata"], oldMeta = old["metadata"]
         for field in ["name", "namespace", "uid", "creationTimestamp"] {
             let new = meta?[field] ?? .null, before = oldMeta?[field] ?? .null
-            if new != before {
+            if !new.semanticallyEquals(before) {
                 errors.append(.invalid("metadata.\(field)", new, "field is immutable"))
             }
         }

@@ -61,7 +61,7 @@ struct ControllerRevisionStrategy: ResourceStrategy {
 
     func validateUpdate(_ object: JSONValue, old: JSONValue) -> [FieldError] {
         var errors = validate(object)
-        if object["data"] != old["data"] { errors.append(.invalid("data", object["data"] ?? .null, "field is immutable")) }
+        if !(object["data"] ?? .null).semanticallyEquals(old["data"] ?? .null) { errors.append(.invalid("data", object["data"] ?? .null, "field is immutable")) }
         return errors
     }
 }

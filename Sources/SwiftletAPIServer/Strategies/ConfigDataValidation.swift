@@ -47,7 +47,7 @@ enum ConfigDataValidation {
         if object["immutable"]?.boolValue != true {
             errors.append(.forbidden("immutable", "field is immutable when `immutable` is set"))
         }
-        for field in dataFields where object[field] != old[field] {
+        for field in dataFields where !(object[field] ?? .null).semanticallyEquals(old[field] ?? .null) {
             errors.append(.forbidden(field, "field is immutable when `immutable` is set"))
         }
         return errors

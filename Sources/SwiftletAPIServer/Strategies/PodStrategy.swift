@@ -90,7 +90,7 @@ struct PodStrategy: ResourceStrategy {
             s["terminationGracePeriodSeconds"] = nil
             return s
         }
-        if mutable(object["spec"]) != mutable(old["spec"]) {
+        if !(mutable(object["spec"]) ?? .null).semanticallyEquals(mutable(old["spec"]) ?? .null) {
             errors.append(.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"))
         }
         return errors

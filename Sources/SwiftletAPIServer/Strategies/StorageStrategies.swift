@@ -37,7 +37,7 @@ struct PersistentVolumeClaimStrategy: ResourceStrategy {
         oldSpec?["volumeAttributesClassName"] = nil
         // Binding fills in volumeName once.
         if oldSpec?["volumeName"] == nil { newSpec?["volumeName"] = nil }
-        if newSpec != oldSpec {
+        if !(newSpec ?? .null).semanticallyEquals(oldSpec ?? .null) {
             errors.append(.forbidden("spec", "spec is immutable after creation except resources.requests and volumeAttributesClassName for bound claims"))
         }
         return errors

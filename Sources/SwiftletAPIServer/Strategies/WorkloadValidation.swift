@@ -136,7 +136,7 @@ enum WorkloadValidation {
     static func validateUpdate(kind: String, _ object: JSONValue, old: JSONValue) -> [FieldError] {
         var errors: [FieldError] = []
         let selectorImmutable = ["Deployment", "ReplicaSet", "StatefulSet", "DaemonSet", "Job"].contains(kind)
-        if selectorImmutable, object["spec"]?["selector"] != old["spec"]?["selector"] {
+        if selectorImmutable, !(object["spec"]?["selector"] ?? .null).semanticallyEquals(old["spec"]?["selector"] ?? .null) {
             errors.append(.invalid("spec.selector", object["spec"]?["selector"] ?? .null, "field is immutable"))
         }
         if kind == "StatefulSet" {
@@ -145,7 +145,7 @@ enum WorkloadValidation {
                 newSpec?[key] = nil
                 oldSpec?[key] = nil
             }
-            if newSpec != oldSpec {
+            if !(newSpec ?? .null).semanticallyEquals(oldSpec ?? .null) {
                 errors.append(.forbidden("spec", "updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"))
             }
         }
@@ -153,7 +153,7 @@ enum WorkloadValidation {
             if let c = object["spec"]?["completions"], c != old["spec"]?["completions"], object["spec"]?["completionMode"]?.stringValue != "Indexed" {
                 errors.append(.invalid("spec.completions", c, "field is immutable"))
             }
-            if object["spec"]?["template"] != old["spec"]?["template"], old["spec"]?["suspend"]?.boolValue != true {
+            if !(object["spec"]?["template"] ?? .null).semanticallyEquals(old["spec"]?["template"] ?? .null), old["spec"]?["suspend"]?.boolValue != true {
                 errors.append(.invalid("spec.template", object["spec"]?["template"] ?? .null, "field is immutable"))
             }
             if object["spec"]?["completionMode"] != old["spec"]?["completionMode"] {
