@@ -294,6 +294,40 @@ struct ControllerWorkflowTests {
         _ = try await Self.waitForPods(kubectl, 3)
     }
 
+    /// The rollout commands; with no node agent yet, a Deployment of 0 replicas completes its rollouts.
+    @Test func rolloutStatusHistoryUndoPauseResumeRestart() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        try kubectl.ok(["create", "deployment", "web", "--image=nginx:1.25", "--replicas=0"])
+        #expect(try kubectl.ok(["rollout", "status", "deployment/web", "--timeout=20s"]).contains("successfully rolled out"))
+        try kubectl.ok(["set", "image", "deployment/web", "nginx=nginx:1.26"])
+        #expect(try kubectl.ok(["rollout", "status", "deployment/web", "--timeout=20s"]).contains("successfully rolled out"))
+        let history = try kubectl.ok(["rollout", "history", "deployment/web"])
+        #expect(history.contains("1 ") && history.contains("2 "))
+        try kubectl.ok(["rollout", "undo", "deployment/web"])
+        var image = ""
+        for _ in 0..<100 where image != "nginx:1.25" {
+            image = try kubectl.ok(["get", "deployment", "web", "-o", "jsonpath={.spec.template.spec.containers[0].image}"])
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(image == "nginx:1.25")
+        try kubectl.ok(["rollout", "pause", "deployment/web"])
+        #expect(try kubectl.ok(["get", "deployment", "web", "-o", "jsonpath={.spec.paused}"]) == "true")
+        try kubectl.ok(["rollout", "resume", "deployment/web"])
+        try kubectl.ok(["rollout", "restart", "deployment/web"])
+        #expect(try kubectl.ok(["rollout", "status", "deployment/web", "--timeout=20s"]).contains("successfully rolled out"))
+        var replicaSets: [Substring] = []
+        for _ in 0..<100 where replicaSets.count != 3 {
+            replicaSets = try kubectl.ok(["get", "rs", "-o", "name"]).split(separator: "\n")
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(replicaSets.count == 3)
+        try kubectl.ok(["scale", "deployment", "web", "--replicas=2"])
+        _ = try await Self.waitForPods(kubectl, 2, selector: "app=web")
+    }
+
     @Test func deploymentCreatesAReplicaSetAndPods() async throws {
         let server = try ServerProcess()
         try await server.start()
