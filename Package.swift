@@ -20,6 +20,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // The API object model: generated types, JSON value, quantities, selectors, defaulting, validation.
@@ -60,6 +64,19 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // CRI v1 client (generated protobuf + gRPC behind `ContainerRuntime`) and containerd supervision.
+        .target(
+            name: "SwiftletCRI",
+            dependencies: [
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            exclude: ["Proto"]
+        ),
         // The Kubernetes REST API over HTTP.
         .target(
             name: "SwiftletAPIServer",
@@ -81,6 +98,7 @@ let package = Package(
             dependencies: [
                 "SwiftletAPI",
                 "SwiftletAPIServer",
+                "SwiftletCRI",
                 "SwiftletClient",
                 "SwiftletControllers",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -112,6 +130,10 @@ let package = Package(
         .testTarget(
             name: "SwiftletClientTests",
             dependencies: ["SwiftletClient", "SwiftletAPIServer", "SwiftletStore"]
+        ),
+        .testTarget(
+            name: "SwiftletCRITests",
+            dependencies: ["SwiftletCRI", .product(name: "GRPCCore", package: "grpc-swift-2")]
         ),
     ]
 )

@@ -67,7 +67,7 @@ final class ServerBinary: @unchecked Sendable {
         let transport = try await server.start(component: "http-test")
         let configMaps = ResourceClient<ConfigMap>(transport: transport)
 
-        print("STEP create"); let created = try await configMaps.create(makeConfigMap("over-http", labels: ["via": "http"], data: ["k": "v"]))
+        let created = try await configMaps.create(makeConfigMap("over-http", labels: ["via": "http"], data: ["k": "v"]))
         #expect(created.metadata?.managedFields?.first?.manager == "swiftlet-http-test")
         #expect(try await configMaps.get("over-http", namespace: "default").data == ["k": "v"])
         await #expect {
@@ -77,7 +77,6 @@ final class ServerBinary: @unchecked Sendable {
             return e.reason == .notFound && e.message == #"configmaps "absent" not found"#
         }
 
-        print("STEP burst")
         // More requests at once than the pool has connections.
         try await withThrowingTaskGroup(of: Void.self) { group in
             for i in 0..<24 {
@@ -85,10 +84,9 @@ final class ServerBinary: @unchecked Sendable {
             }
             try await group.waitForAll()
         }
-        print("STEP list"); let burst = try await configMaps.list(namespace: "default", query: ListQuery(labelSelector: try LabelSelector.parse("via=burst")))
+        let burst = try await configMaps.list(namespace: "default", query: ListQuery(labelSelector: try LabelSelector.parse("via=burst")))
         #expect(burst.items.count == 24)
 
-        print("STEP watch")
         // A watch from the list's resourceVersion sees the next change.
         let stream = try await configMaps.watch(namespace: "default", query: ListQuery(resourceVersion: burst.resourceVersion))
         _ = try await configMaps.patch("over-http", namespace: "default", type: .strategicMerge, body: ["data": ["k": "w"]])
@@ -99,7 +97,6 @@ final class ServerBinary: @unchecked Sendable {
             break
         }
 
-        print("STEP informer")
         // An informer over HTTP lists, watches and sees deletes.
         let informer = Informer(client: configMaps, namespace: "default", labelSelector: try LabelSelector.parse("via"))
         let recorder = EventRecorder()
@@ -110,7 +107,7 @@ final class ServerBinary: @unchecked Sendable {
             #expect(informer.lister.list().count == 25)
             try await configMaps.delete("burst-0", namespace: "default")
             try await eventually("delete over http") { recorder.contains("delete default/burst-0") }
-            print("STEP deletecollection"); let deleted = try await configMaps.deleteCollection(namespace: "default",
+            let deleted = try await configMaps.deleteCollection(namespace: "default",
                                                                 query: ListQuery(labelSelector: try LabelSelector.parse("via=burst")))
             #expect(deleted.count == 23)
             try await eventually("collection gone") { informer.lister.list().count == 1 }

@@ -31,7 +31,7 @@ struct HTTPConnection: Sendable {
         let (parts, continuation) = AsyncThrowingStream.makeStream(of: HTTPClientResponsePart.self)
         let exchange = HTTPExchange(head: head, body: body, responseParts: continuation)
         channel.writeAndFlush(exchange).whenFailure { error in
-            continuation.finish(throwing: APIError.internalError("cannot send the request to the API server: \(error)"))
+            continuation.finish(throwing: HTTPRequestNotSent(underlying: "\(error)"))
         }
         return parts
     }

@@ -58,3 +58,9 @@ final class HTTPExchangeHandler: ChannelDuplexHandler {
 struct HTTPConnectionClosed: Error, CustomStringConvertible {
     var description: String { "the API server closed the connection" }
 }
+
+/// Writing the request failed (the connection was already closed), so the server never saw it.
+struct HTTPRequestNotSent: Error, CustomStringConvertible {
+    var underlying: String
+    var description: String { "cannot send the request to the API server: \(underlying)" }
+}

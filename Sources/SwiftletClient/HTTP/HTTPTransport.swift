@@ -47,20 +47,25 @@ public final class HTTPTransport: APITransport {
         while true {
             attempt += 1
             let (connection, reused) = try await pool.acquire()
+            let response: RawResponse
             do {
-                let response = try await exchange(request, on: connection)
-                await pool.release(connection, reusable: response.keepAlive)
-                return try response.result()
+                response = try await exchange(request, on: connection)
+            } catch let notSent as HTTPRequestNotSent {
+                await pool.release(connection, reusable: false)
+                // Nothing reached the server, so even a create can go again on a fresh connection.
+                if reused && attempt == 1 { continue }
+                throw APIError(.serviceUnavailable, "\(notSent)")
             } catch let closed as HTTPConnectionClosed {
                 await pool.release(connection, reusable: false)
                 // A kept-alive connection the server closed while idle: the request never reached it.
                 if reused && idempotent && attempt == 1 { continue }
                 throw APIError(.serviceUnavailable, "\(closed)")
             } catch {
-                print("DEBUG failure reused=\(reused) active=\(connection.isActive) method=\(request.method) path=\(request.path) error=\(error)")
                 await pool.release(connection, reusable: false)
                 throw error
             }
+            await pool.release(connection, reusable: response.keepAlive)
+            return try response.result()
         }
     }
 

@@ -45,7 +45,7 @@ extension DeploymentController {
             let annotationsChanged = DeploymentUtil.setNewReplicaSetAnnotations(d, &rs, newRevision: newRevision, exists: true)
             if annotationsChanged || rs.spec?.minReadySeconds != d.spec?.minReadySeconds {
                 rs.spec?.minReadySeconds = d.spec?.minReadySeconds
-                rs = try await replicaSets.update(rs)
+                rs = try await writeReplicaSet(rs)
             }
             try await setDeploymentRevision(&d, rs.metadata?.annotations?[DeploymentUtil.revisionAnnotation] ?? "")
             if d.hasProgressDeadline && d.status?.condition("Progressing") == nil {
@@ -145,11 +145,24 @@ extension DeploymentController {
         guard oldScale != newScale || annotationsChanged else { return (false, rs) }
         copy.spec = copy.spec ?? ReplicaSetSpec()
         copy.spec?.replicas = newScale
-        let written = try await replicaSets.update(copy)
+        let written = try await writeReplicaSet(copy)
         guard oldScale != newScale else { return (false, written) }
         let verb = operation ?? (newScale > oldScale ? "up" : "down")
         events.record(d, reason: "ScalingReplicaSet", message: "Scaled \(verb) replica set \(rs.metadata?.name ?? "") from \(oldScale) to \(newScale)")
         return (true, written)
+    }
+
+    /// Writes the replicas, minReadySeconds and annotations of `rs` as a merge patch pinned to its resourceVersion:
+    /// a stale cache conflicts as an update would, while the selector and template are left as stored.
+    private func writeReplicaSet(_ rs: ReplicaSet) async throws -> ReplicaSet {
+        var annotations = JSONObject()
+        for (k, v) in rs.metadata?.annotations ?? [:] { annotations[k] = .string(v) }
+        var spec = JSONObject()
+        spec["replicas"] = .int(Int64(rs.replicaCount))
+        spec["minReadySeconds"] = rs.spec?.minReadySeconds.map { .int(Int64($0)) } ?? .null
+        let patch: JSONValue = ["metadata": ["resourceVersion": .string(rs.metadata?.resourceVersion ?? ""), "annotations": .object(annotations)],
+                                "spec": .object(spec)]
+        return try await replicaSets.patch(rs.metadata?.name ?? "", namespace: rs.metadata?.namespace, type: .merge, body: patch)
     }
 
     /// Deletes old, fully scaled-down ReplicaSets beyond revisionHistoryLimit, lowest revision first.
