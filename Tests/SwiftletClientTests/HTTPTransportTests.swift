@@ -1,6 +1,6 @@
 import Foundation
 import SwiftletAPI
-import SwiftletClient
+@testable import SwiftletClient
 import Testing
 
 /// The real `swiftlet server` binary with `--port 0` and its own temporary data dir, killed on deinit.
@@ -76,6 +76,17 @@ final class ServerBinary: @unchecked Sendable {
             let e = error as! APIError
             return e.reason == .notFound && e.message == #"configmaps "absent" not found"#
         }
+
+        // A failed request hands its connection back once, fit for the next request.
+        let single = try HTTPTransport(server: transport.server, identity: ClientIdentity(component: "http-test"), maxConnections: 1)
+        let singleClient = ResourceClient<ConfigMap>(transport: single)
+        for _ in 0..<20 {
+            await #expect(throws: APIError.self) { try await singleClient.get("absent", namespace: "default") }
+            #expect(try await singleClient.get("over-http", namespace: "default").metadata?.name == "over-http")
+        }
+        let counts = await single.connectionCounts
+        #expect(counts.open == 1 && counts.idle == 1)
+        await single.shutdown()
 
         // More requests at once than the pool has connections.
         try await withThrowingTaskGroup(of: Void.self) { group in

@@ -67,6 +67,7 @@ public final class Indexer<Object: KubernetesObject>: Sendable {
         }
     }
 
+    /// The object under `key`.
     public func get(key: String) -> Object? {
         state.withLock { $0.items[key] }
     }
@@ -76,6 +77,7 @@ public final class Indexer<Object: KubernetesObject>: Sendable {
         state.withLock { Array($0.items.values) }
     }
 
+    /// Every stored key, in no particular order.
     public func listKeys() -> [String] {
         state.withLock { Array($0.items.keys) }
     }

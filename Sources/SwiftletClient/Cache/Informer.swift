@@ -12,12 +12,16 @@ import Synchronization
 /// object is re-delivered to `onUpdate` that often. `run()` ends when its task is cancelled (or on graceful
 /// shutdown inside a `ServiceGroup`).
 public final class Informer<Object: KubernetesObject>: ServiceLifecycle.Service, Sendable {
+    /// Lists and watches the resource.
     public let client: ResourceClient<Object>
     /// The namespace watched, or nil for all.
     public let namespace: String?
+    /// Only objects matching these selectors are cached.
     public let labelSelector: LabelSelector?
     public let fieldSelector: FieldSelector?
+    /// How often every cached object is re-delivered to `onUpdate`; nil for never.
     public let resyncPeriod: Duration?
+    /// The cache; listers read it, only the informer writes it.
     public let indexer: Indexer<Object>
     let backoffPolicy: Backoff
     let logger: Logger

@@ -17,6 +17,7 @@ extension Informer: SharedInformer {}
 ///
 /// `run()` runs the informers asked for so far and any asked for later, until cancelled.
 public final class SharedInformerFactory: ServiceLifecycle.Service, Sendable {
+    /// How the informers reach the API server.
     public let transport: any APITransport
     /// The namespace every informer watches, or nil for all.
     public let namespace: String?

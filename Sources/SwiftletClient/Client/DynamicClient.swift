@@ -13,6 +13,7 @@ public struct DynamicClient: Sendable {
         self.paths = ResourcePaths(resource: resource)
     }
 
+    /// The object `name`, or its `subresource`.
     public func get(_ name: String, namespace: String? = nil, subresource: String? = nil) async throws -> JSONValue {
         try await json(APIRequest(method: .get, path: try paths.object(name, namespace: namespace, subresource: subresource)))
     }

@@ -58,6 +58,9 @@ actor HTTPConnectionPool {
         wakeOne()
     }
 
+    /// How many pooled connections are open (idle or lent out), and how many of them are idle.
+    var counts: (open: Int, idle: Int) { (open, idle.count) }
+
     /// A new connection outside the pool's limit, for a watch.
     func dedicated() async throws -> HTTPConnection {
         try await HTTPConnection.connect(host: host, port: port)

@@ -41,6 +41,11 @@ public final class HTTPTransport: APITransport {
         await pool.shutdown()
     }
 
+    /// How many pooled connections are open, and how many are idle.
+    var connectionCounts: (open: Int, idle: Int) {
+        get async { await pool.counts }
+    }
+
     public func send(_ request: APIRequest) async throws -> APIResponse {
         let idempotent = request.method == .get || request.method == .put || request.method == .delete
         var attempt = 0
@@ -57,7 +62,8 @@ public final class HTTPTransport: APITransport {
                 throw APIError(.serviceUnavailable, "\(notSent)")
             } catch let closed as HTTPConnectionClosed {
                 await pool.release(connection, reusable: false)
-                // A kept-alive connection the server closed while idle: the request never reached it.
+                // Most likely a kept-alive connection the server closed while it sat idle; an idempotent request
+                // is safe to send again either way.
                 if reused && idempotent && attempt == 1 { continue }
                 throw APIError(.serviceUnavailable, "\(closed)")
             } catch {
@@ -130,6 +136,8 @@ public final class HTTPTransport: APITransport {
                     break
                 }
             }
+            try Task.checkCancellation()
+            if response.status == 0 { throw HTTPConnectionClosed() }
             return response
         } onCancel: {
             connection.close()
@@ -139,7 +147,7 @@ public final class HTTPTransport: APITransport {
     private func head(for request: APIRequest) -> HTTPRequestHead {
         var head = HTTPRequestHead(version: .http1_1, method: HTTPMethod(rawValue: request.method.rawValue),
                                    uri: pathPrefix + request.target)
-        head.headers.add(name: "Host", value: "\(host):\(port)")
+        head.headers.add(name: "Host", value: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
         head.headers.add(name: "User-Agent", value: identity.userAgent)
         if request.headers.keys.contains(where: { $0.lowercased() == "accept" }) == false {
             head.headers.add(name: "Accept", value: "application/json")

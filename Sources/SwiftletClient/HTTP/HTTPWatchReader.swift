@@ -41,8 +41,8 @@ enum HTTPWatchReader {
             if let last = try decoder.finish() { events.yield(last) }
             events.finish()
         } catch {
-            let reported: any Error = error is HTTPConnectionClosed
-                ? APIError(.serviceUnavailable, "the API server closed the watch connection") : error
+            let reported: any Error = error is HTTPConnectionClosed || error is HTTPRequestNotSent
+                ? APIError(.serviceUnavailable, "the watch connection to the API server failed: \(error)") : error
             ready?.resume(returning: .failure(reported))
             events.finish(throwing: reported)
         }

@@ -10,6 +10,7 @@ public final class ControllerExpectations: Sendable {
     /// Upstream's `ExpectationsTimeout`.
     public static let defaultTTL: Duration = .seconds(300)
 
+    /// How long expectations hold before a sync goes ahead regardless.
     public let ttl: Duration
 
     private struct Entry {
