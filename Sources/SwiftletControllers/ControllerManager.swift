@@ -23,6 +23,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
             transport: transport, informers: informers, component: "replication-controller", logger: logger)
         let deployments = DeploymentController(transport: transport, informers: informers, logger: logger)
         let garbageCollector = GarbageCollector(transport: transport, informers: informers, logger: logger)
+        let jobs = JobController(transport: transport, informers: informers, logger: logger)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await informers.run() }
@@ -30,6 +31,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 group.addTask { await replicationControllers.run() }
                 group.addTask { await deployments.run() }
                 group.addTask { await garbageCollector.run() }
+                group.addTask { await jobs.run() }
                 await group.waitForAll()
             }
         }

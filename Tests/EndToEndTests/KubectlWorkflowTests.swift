@@ -328,6 +328,50 @@ struct ControllerWorkflowTests {
         _ = try await Self.waitForPods(kubectl, 2, selector: "app=web")
     }
 
+    /// A Job runs its pods to completion; the test plays the node by marking pods Succeeded.
+    @Test func jobCompletesWhenItsPodsSucceed() async throws {
+        let server = try ServerProcess()
+        try await server.start()
+        defer { server.stop() }
+        let kubectl = Kubectl(server: server)
+        let job = """
+            apiVersion: batch/v1
+            kind: Job
+            metadata: {name: pi}
+            spec:
+              completions: 2
+              parallelism: 1
+              template:
+                spec:
+                  restartPolicy: Never
+                  containers: [{name: c, image: "busybox:1.36", command: ["true"]}]
+            """
+        try kubectl.ok(["apply", "-f", "-"], input: job)
+        var finishedPods = Set<String>()
+        for _ in 0..<2 {
+            var pending: [String] = []
+            for _ in 0..<100 {
+                pending = try await Self.waitForPods(kubectl, finishedPods.count + 1, selector: "job-name=pi").filter { !finishedPods.contains($0) }
+                if !pending.isEmpty { break }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            let pod = try #require(pending.first)
+            let name = String(pod.dropFirst("pod/".count))
+            let (_, status) = try await HTTP.request("PATCH", server.url("/api/v1/namespaces/default/pods/\(name)/status"),
+                                                     body: #"{"status":{"phase":"Succeeded"}}"#, contentType: "application/merge-patch+json")
+            #expect(status == 200)
+            finishedPods.insert(pod)
+        }
+        var conditions = ""
+        for _ in 0..<100 where !conditions.contains("Complete") {
+            conditions = try kubectl.ok(["get", "job", "pi", "-o", "jsonpath={.status.conditions[*].type}"])
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        #expect(conditions.contains("Complete"))
+        #expect(try kubectl.ok(["get", "job", "pi", "-o", "jsonpath={.status.succeeded}"]) == "2")
+        #expect(try kubectl.ok(["get", "jobs"]).contains("Complete"))
+    }
+
     @Test func deploymentCreatesAReplicaSetAndPods() async throws {
         let server = try ServerProcess()
         try await server.start()
