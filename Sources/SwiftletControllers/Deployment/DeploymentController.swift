@@ -45,20 +45,7 @@ public final class DeploymentController: Sendable {
         _ = podInformer.addEventHandler(ResourceEventHandler(
             onDelete: { [weak self] deleted in self?.podDeleted(deleted.object) }))
         guard await deploymentInformer.waitForSync(), await replicaSetInformer.waitForSync(), await podInformer.waitForSync() else { return }
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<workers {
-                group.addTask { [self] in
-                    while await queue.processNext({ key in try await self.sync(key) }, onError: { key, error in
-                        self.logger.info("deployment sync failed; retrying", metadata: ["key": "\(key)", "error": "\(error)"])
-                    }) {}
-                }
-            }
-            await withTaskCancellationHandler {
-                await group.waitForAll()
-            } onCancel: { [queue] in
-                queue.shutDown()
-            }
-        }
+        await queue.runWorkers(workers, logger: logger, what: "deployment sync") { [self] key in try await self.sync(key) }
     }
 
     // MARK: handlers

@@ -41,20 +41,7 @@ public final class GarbageCollector: Sendable {
             registerHandlers(r)
         }
         guard await informers.waitForCacheSync() else { return }
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<4 {
-                group.addTask { [self] in
-                    while await queue.processNext({ item in try await self.process(item) }, onError: { item, error in
-                        self.logger.debug("garbage collection retry", metadata: ["item": "\(item)", "error": "\(error)"])
-                    }) {}
-                }
-            }
-            await withTaskCancellationHandler {
-                await group.waitForAll()
-            } onCancel: { [queue] in
-                queue.shutDown()
-            }
-        }
+        await queue.runWorkers(4, logger: logger, what: "garbage collection") { [self] key in try await self.process(key) }
     }
 
     private func registerHandlers(_ r: TrackedResource) {

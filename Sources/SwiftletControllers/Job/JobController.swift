@@ -38,20 +38,7 @@ public final class JobController: Sendable {
             onUpdate: { [weak self] _, pod in self?.podChanged(pod, created: false) },
             onDelete: { [weak self] deleted in self?.podChanged(deleted.object, deleted: true) }))
         guard await jobInformer.waitForSync(), await podInformer.waitForSync() else { return }
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<5 {
-                group.addTask { [self] in
-                    while await queue.processNext({ key in try await self.sync(key) }, onError: { key, error in
-                        self.logger.info("job sync failed; retrying", metadata: ["key": "\(key)", "error": "\(error)"])
-                    }) {}
-                }
-            }
-            await withTaskCancellationHandler {
-                await group.waitForAll()
-            } onCancel: { [queue] in
-                queue.shutDown()
-            }
-        }
+        await queue.runWorkers(5, logger: logger, what: "job sync") { [self] key in try await self.sync(key) }
     }
 
     private func podChanged(_ pod: Pod, created: Bool = false, deleted: Bool = false) {

@@ -47,20 +47,7 @@ public final class ReplicaSetController<Workload: ReplicatedWorkload>: Sendable 
             onUpdate: { [weak self] old, new in self?.podUpdated(old, new) },
             onDelete: { [weak self] deleted in self?.podDeleted(deleted.object) }))
         guard await workloadInformer.waitForSync(), await podInformer.waitForSync() else { return }
-        await withTaskGroup(of: Void.self) { group in
-            for _ in 0..<workers {
-                group.addTask { [self] in
-                    while await queue.processNext({ key in try await self.sync(key) }, onError: { key, error in
-                        self.logger.info("sync failed; retrying", metadata: ["key": "\(key)", "error": "\(error)"])
-                    }) {}
-                }
-            }
-            await withTaskCancellationHandler {
-                await group.waitForAll()
-            } onCancel: { [queue] in
-                queue.shutDown()
-            }
-        }
+        await queue.runWorkers(workers, logger: logger, what: "sync") { [self] key in try await self.sync(key) }
     }
 
     // MARK: handlers
