@@ -51,7 +51,7 @@ public final class APIServer: ServiceLifecycle.Service, Sendable {
         guard let serviceCIDR = IPv4CIDR(configuration.serviceCIDR) else {
             throw APIError.badRequest("invalid --service-cidr \(configuration.serviceCIDR)")
         }
-        let registry = ResourceRegistry(store: store, serviceCIDR: serviceCIDR, logger: logger)
+        let registry = ResourceRegistry(store: store, serviceCIDR: serviceCIDR, admission: configuration.admission, logger: logger)
         let start = try await registry.dispatcher.prime()
         let dispatcher = registry.dispatcher
         let discovery = DiscoveryDocuments(resources: ResourceCatalog.all)

@@ -11,10 +11,12 @@ public struct APIServerConfiguration: Sendable {
     public var clusterCIDR: String
     /// How often old revisions are compacted away.
     public var compactionInterval: Duration
+    /// Admission settings (`--default-not-ready-toleration-seconds`, `--default-unreachable-toleration-seconds`).
+    public var admission: AdmissionOptions
 
     public init(dataDir: String = "/var/lib/swiftlet", bindAddress: String = "127.0.0.1", port: Int = 6443,
                 kubeconfigPath: String? = nil, datastoreEndpoint: String = "", serviceCIDR: String = "10.43.0.0/16",
-                clusterCIDR: String = "10.42.0.0/16", compactionInterval: Duration = .seconds(300)) {
+                clusterCIDR: String = "10.42.0.0/16", compactionInterval: Duration = .seconds(300), admission: AdmissionOptions = AdmissionOptions()) {
         self.dataDir = dataDir
         self.bindAddress = bindAddress
         self.port = port
@@ -23,5 +25,6 @@ public struct APIServerConfiguration: Sendable {
         self.serviceCIDR = serviceCIDR
         self.clusterCIDR = clusterCIDR
         self.compactionInterval = compactionInterval
+        self.admission = admission
     }
 }

@@ -7,10 +7,13 @@ import SwiftletClient
 /// alone as `swiftlet controllers --kubeconfig K`: the same code over either transport.
 public struct ControllerManager: ServiceLifecycle.Service {
     let transport: any APITransport
+    let configuration: ControllerManagerConfiguration
     let logger: Logger
 
-    public init(transport: any APITransport, logger: Logger) {
+    public init(transport: any APITransport, configuration: ControllerManagerConfiguration = ControllerManagerConfiguration(),
+                logger: Logger) {
         self.transport = transport
+        self.configuration = configuration
         self.logger = logger
     }
 
@@ -24,6 +27,17 @@ public struct ControllerManager: ServiceLifecycle.Service {
         let deployments = DeploymentController(transport: transport, informers: informers, logger: logger)
         let garbageCollector = GarbageCollector(transport: transport, informers: informers, logger: logger)
         let jobs = JobController(transport: transport, informers: informers, logger: logger)
+        let nodeLifecycle = NodeLifecycleController(transport: transport, informers: informers, configuration: configuration, logger: logger)
+        let taintEviction = TaintEvictionController(transport: transport, informers: informers, logger: logger)
+        let podGC = PodGCController(transport: transport, informers: informers, configuration: configuration, logger: logger)
+        let nodeIPAM: NodeIPAMController?
+        do {
+            nodeIPAM = try NodeIPAMController(transport: transport, informers: informers, clusterCIDR: configuration.clusterCIDR,
+                                              nodeCIDRMaskSize: configuration.nodeCIDRMaskSize, logger: logger)
+        } catch {
+            logger.error("node CIDR allocation is off", metadata: ["error": "\(error)"])
+            nodeIPAM = nil
+        }
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await informers.run() }
@@ -32,6 +46,10 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 group.addTask { await deployments.run() }
                 group.addTask { await garbageCollector.run() }
                 group.addTask { await jobs.run() }
+                group.addTask { await nodeLifecycle.run() }
+                group.addTask { await taintEviction.run() }
+                group.addTask { await podGC.run() }
+                if let nodeIPAM { group.addTask { await nodeIPAM.run() } }
                 await group.waitForAll()
             }
         }

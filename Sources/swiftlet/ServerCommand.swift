@@ -4,6 +4,7 @@ import Logging
 import ServiceLifecycle
 import SwiftletAPI
 import SwiftletAPIServer
+import SwiftletControllers
 
 /// `swiftlet server`: the API server with its store (and, in later issues, the controllers, scheduler and agent).
 struct ServerCommand: AsyncParsableCommand {
@@ -18,7 +19,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("cluster-cidr"), help: "Pod address range.") var clusterCIDR = "10.42.0.0/16"
     @Option(name: .customLong("service-cidr"), help: "Service address range.") var serviceCIDR = "10.43.0.0/16"
     @Option(name: .customLong("node-cidr-mask-size"), help: "Prefix length of each node's pod range.") var nodeCIDRMaskSize = 24
-    @Option(help: "How long a node may miss heartbeats before it is marked unhealthy.") var nodeMonitorGracePeriod = "50s"
+    @OptionGroup var nodeHealth: NodeHealthOptions
     @Option(help: "Seconds pods tolerate a not-ready node.") var defaultNotReadyTolerationSeconds = 300
     @Option(help: "Seconds pods tolerate an unreachable node.") var defaultUnreachableTolerationSeconds = 300
     @Flag(help: "Do not run the controllers.") var disableControllers = false
@@ -34,9 +35,11 @@ struct ServerCommand: AsyncParsableCommand {
         guard let compaction = GoDuration.parse(etcdCompactionInterval), compaction > .zero else {
             throw ValidationError("--etcd-compaction-interval: invalid duration \"\(etcdCompactionInterval)\"")
         }
-        guard GoDuration.parse(nodeMonitorGracePeriod) != nil else {
-            throw ValidationError("--node-monitor-grace-period: invalid duration \"\(nodeMonitorGracePeriod)\"")
-        }
+        guard (1...30).contains(nodeCIDRMaskSize) else { throw ValidationError("--node-cidr-mask-size must be between 1 and 30") }
+    }
+
+    var controllerConfiguration: ControllerManagerConfiguration {
+        nodeHealth.configuration(clusterCIDR: IPv4CIDR(clusterCIDR)!, nodeCIDRMaskSize: nodeCIDRMaskSize)
     }
 
     func run() async throws {
@@ -50,11 +53,14 @@ struct ServerCommand: AsyncParsableCommand {
         let configuration = APIServerConfiguration(
             dataDir: dataDir, bindAddress: bindAddress, port: port, kubeconfigPath: writeKubeconfig,
             datastoreEndpoint: datastoreEndpoint, serviceCIDR: serviceCIDR, clusterCIDR: clusterCIDR,
-            compactionInterval: GoDuration.parse(etcdCompactionInterval) ?? .seconds(300))
+            compactionInterval: GoDuration.parse(etcdCompactionInterval) ?? .seconds(300),
+            admission: AdmissionOptions(defaultNotReadyTolerationSeconds: Int64(defaultNotReadyTolerationSeconds),
+                                        defaultUnreachableTolerationSeconds: Int64(defaultUnreachableTolerationSeconds)))
         let server = APIServer(configuration: configuration, logger: logger)
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server)]
         if !disableControllers {
-            services.append(.init(service: EmbeddedControllers(server: server, logger: Logger(label: "swiftlet.controllers"))))
+            services.append(.init(service: EmbeddedControllers(server: server, configuration: controllerConfiguration,
+                                                               logger: Logger(label: "swiftlet.controllers"))))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

@@ -12,7 +12,7 @@ public final class ResourceRegistry: Sendable {
     let serviceAddresses: ServiceAddressAllocator
 
     public init(store: any StoreBackend, resources: [APIResourceInfo] = ResourceCatalog.all,
-                serviceCIDR: IPv4CIDR = IPv4CIDR("10.43.0.0/16")!, logger: Logger) {
+                serviceCIDR: IPv4CIDR = IPv4CIDR("10.43.0.0/16")!, admission: AdmissionOptions = AdmissionOptions(), logger: Logger) {
         let dispatcher = CacheDispatcher(store: store, resources: resources, logger: logger)
         self.dispatcher = dispatcher
         var storages: [String: ResourceStorage] = [:]
@@ -35,7 +35,7 @@ public final class ResourceRegistry: Sendable {
         let allocator = ServiceAddressAllocator(cidr: serviceCIDR, cache: dispatcher.cache(for: serviceResource)!)
         self.serviceAddresses = allocator
         for r in resources {
-            let (strategy, nameRule) = StrategyCatalog.strategy(for: r)
+            let (strategy, nameRule) = StrategyCatalog.strategy(for: r, admission: admission)
             var admission: (@Sendable (inout JSONValue) async throws(APIError) -> Void)?
             if r == serviceResource {
                 admission = { (object: inout JSONValue) async throws(APIError) in try await allocator.allocate(&object) }

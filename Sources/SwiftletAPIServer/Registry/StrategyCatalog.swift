@@ -2,10 +2,12 @@ import SwiftletAPI
 
 /// Which strategy and name rule each resource uses.
 enum StrategyCatalog {
-    static func strategy(for r: APIResourceInfo) -> (any ResourceStrategy, ObjectMetaValidation.NameRule) {
+    static func strategy(for r: APIResourceInfo, admission: AdmissionOptions = AdmissionOptions()) -> (any ResourceStrategy, ObjectMetaValidation.NameRule) {
         switch (r.group, r.kind) {
         case ("", "Namespace"): return (NamespaceStrategy(), .dns1123Label)
-        case ("", "Pod"): return (PodStrategy(), .dns1123Subdomain)
+        case ("", "Pod"):
+            return (PodStrategy(notReadyTolerationSeconds: admission.defaultNotReadyTolerationSeconds,
+                                unreachableTolerationSeconds: admission.defaultUnreachableTolerationSeconds), .dns1123Subdomain)
         case ("", "Service"): return (ServiceStrategy(), .dns1035Label)
         case ("", "Node"): return (NodeStrategy(), .dns1123Subdomain)
         case ("", "ConfigMap"): return (ConfigMapStrategy(), .dns1123Subdomain)
