@@ -64,6 +64,27 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The node agent: node registration, lease heartbeats (and, next, pod workers on CRI).
+        .target(
+            name: "SwiftletAgent",
+            dependencies: [
+                "SwiftletAPI",
+                "SwiftletClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Simulated nodes (like kwok): thousands of nodes in one process for tests and scale.
+        .target(
+            name: "SwiftletSimulator",
+            dependencies: [
+                "SwiftletAPI",
+                "SwiftletAgent",
+                "SwiftletClient",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // CRI v1 client (generated protobuf + gRPC behind `ContainerRuntime`) and containerd supervision.
         .target(
             name: "SwiftletCRI",
@@ -101,6 +122,7 @@ let package = Package(
                 "SwiftletCRI",
                 "SwiftletClient",
                 "SwiftletControllers",
+                "SwiftletSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -130,6 +152,10 @@ let package = Package(
         .testTarget(
             name: "SwiftletClientTests",
             dependencies: ["SwiftletClient", "SwiftletAPIServer", "SwiftletStore"]
+        ),
+        .testTarget(
+            name: "SwiftletSimulatorTests",
+            dependencies: ["SwiftletSimulator", "SwiftletAgent", "SwiftletControllers", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient"]
         ),
         .testTarget(
             name: "SwiftletCRITests",

@@ -99,7 +99,7 @@ public struct APIRequestHandler: HTTPResponder {
 
 /// `/version`: every field upstream returns, with Swiftlet's own build values.
 public enum VersionInfo {
-    public static let gitVersion = "v1.32.0-swiftlet.1"
+    public static let gitVersion = SwiftletVersion.gitVersion
     public static var current: JSONValue {
         #if arch(x86_64)
         let arch = "amd64"

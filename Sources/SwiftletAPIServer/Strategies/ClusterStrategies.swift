@@ -69,6 +69,10 @@ struct ControllerRevisionStrategy: ResourceStrategy {
 /// Nodes: status written through /status, taints with valid keys and effects, a pod CIDR that never changes once set.
 struct NodeStrategy: ResourceStrategy {
     var hasStatusSubresource: Bool { true }
+
+    /// Nodes may set everything on create, status included: kubelet registers with its status (upstream's
+    /// node strategy keeps it).
+    func prepareForCreate(_ object: inout JSONValue) {}
     var selectableFields: [String] { ["spec.unschedulable"] }
 
     func fields(of object: JSONValue) -> [String: String] {

@@ -18,3 +18,11 @@ public enum ObjectKey {
         return (String(key[..<slash]), String(key[key.index(after: slash)...]))
     }
 }
+
+extension KubernetesObject {
+    /// `namespace/name`, the work-queue key of an object.
+    public var key: String {
+        let ns = metadata?.namespace ?? ""
+        return ns.isEmpty ? (metadata?.name ?? "") : "\(ns)/\(metadata?.name ?? "")"
+    }
+}

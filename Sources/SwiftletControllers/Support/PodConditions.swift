@@ -27,11 +27,3 @@ extension Pod {
         metadata?.ownerReferences?.first { $0.controller == true }
     }
 }
-
-extension KubernetesObject {
-    /// `namespace/name`, the work-queue key of an object.
-    public var key: String {
-        let ns = metadata?.namespace ?? ""
-        return ns.isEmpty ? (metadata?.name ?? "") : "\(ns)/\(metadata?.name ?? "")"
-    }
-}

@@ -1,10 +1,9 @@
 import Logging
-import SwiftletClient
 
 extension WorkQueue {
     /// Runs `workers` loops that take keys and `sync` them until the task is cancelled, which shuts the
     /// queue down; a throwing sync is logged and the key re-queued with backoff by `processNext`.
-    func runWorkers(_ workers: Int, logger: Logger, what: String, sync: @escaping @Sendable (Key) async throws -> Void) async {
+    public func runWorkers(_ workers: Int, logger: Logger, what: String, sync: @escaping @Sendable (Key) async throws -> Void) async {
         await withTaskGroup(of: Void.self) { group in
             for _ in 0..<workers {
                 group.addTask {

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Logging
+import ServiceLifecycle
+import SwiftletClient
+import SwiftletSimulator
+
+/// `swiftlet agent`: a node agent joining a cluster; with `--simulate N`, N simulated nodes in one process.
+struct AgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "agent", abstract: "Run a node agent (or simulated nodes) against an API server.")
+
+    @Option(help: "Kubeconfig of the API server.") var kubeconfig: String
+    @Option(help: "This node's name (default: the host name).") var nodeName: String?
+    @Option(help: "Directory holding everything this agent owns.") var dataDir = "/var/lib/swiftlet/agent"
+    @Option(help: "Port of the agent's HTTP endpoint (logs, exec).") var agentPort = 10250
+    @Option(help: "CRI endpoint of a running container runtime (default: a containerd the agent supervises).")
+    var containerRuntimeEndpoint: String?
+    @Flag(help: "Give pods a default route and masquerading to reach beyond the cluster.") var podEgress = false
+    @Option(help: "Register this many simulated nodes instead of running containers.") var simulate: Int?
+    @Option(help: "Name prefix of simulated nodes.") var nodePrefix = "sim-"
+    @Option(help: "CPU capacity of each simulated node.") var simulateCPU = "32"
+    @Option(help: "Memory capacity of each simulated node.") var simulateMemory = "256Gi"
+    @Option(help: "Pod capacity of each simulated node.") var simulatePods = 110
+    @Option(help: "Labels on every simulated node (k=v,k2=v2), a zone for instance.") var nodeLabels = ""
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
+
+    func validate() throws {
+        if let simulate, simulate < 1 { throw ValidationError("--simulate must be at least 1") }
+        guard (1...65535).contains(agentPort) else { throw ValidationError("--agent-port must be between 1 and 65535") }
+        for pair in nodeLabels.split(separator: ",") where !pair.contains("=") {
+            throw ValidationError("--node-labels: \"\(pair)\" is not key=value")
+        }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "swiftlet.agent")
+        let config = try KubeconfigFile.load(path: kubeconfig)
+        let transport = try HTTPTransport(server: config.server, identity: ClientIdentity(component: "swiftlet-agent"))
+        guard let simulate else {
+            throw ValidationError("running containers needs the CRI agent, which this build does not have yet; use --simulate N")
+        }
+        var labels: [String: String] = [:]
+        for pair in nodeLabels.split(separator: ",") {
+            let parts = pair.split(separator: "=", maxSplits: 1)
+            labels[String(parts[0])] = parts.count > 1 ? String(parts[1]) : ""
+        }
+        let simulator = SimulatedNodes(
+            transport: transport,
+            configuration: SimulatorConfiguration(count: simulate, prefix: nodePrefix, cpu: simulateCPU, memory: simulateMemory,
+                                                  maxPods: simulatePods, labels: labels),
+            logger: logger)
+        let group = ServiceGroup(configuration: .init(services: [.init(service: simulator)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                      logger: logger))
+        try await group.run()
+        await transport.shutdown()
+    }
+}
