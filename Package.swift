@@ -132,6 +132,8 @@ let package = Package(
         .executableTarget(
             name: "swiftlet-bench",
             dependencies: [
+                "SwiftletAPI",
+                "SwiftletClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -8,6 +8,8 @@ final class ServerUnderTest: @unchecked Sendable {
     let pid: Int32?
     private let process: Process?
     private let dataDir: URL?
+    /// The kubeconfig of a server this benchmark started.
+    private(set) var kubeconfig: String?
 
     init(url: String, pid: Int32?) throws {
         guard let u = URL(string: url), let host = u.host, let port = u.port else { throw BenchError("bad --server URL \(url)") }
@@ -19,14 +21,14 @@ final class ServerUnderTest: @unchecked Sendable {
     }
 
     /// Starts `swiftlet server --port 0` from `binary` and waits for its kubeconfig.
-    init(binary: String, controllers: Bool) async throws {
+    init(binary: String, controllers: Bool, extraArguments: [String] = []) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("swiftlet-bench-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         let kubeconfig = dir.appendingPathComponent("kubeconfig.yaml")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = ["server", "--data-dir", dir.path, "--port", "0", "--write-kubeconfig", kubeconfig.path, "--disable-agent",
-                       "--log-level", "warning"] + (controllers ? [] : ["--disable-controllers"])
+                       "--log-level", "warning"] + (controllers ? [] : ["--disable-controllers"]) + extraArguments
         p.standardOutput = FileHandle.nullDevice
         try p.run()
         var found: (String, Int)?
@@ -45,6 +47,7 @@ final class ServerUnderTest: @unchecked Sendable {
         self.pid = p.processIdentifier
         self.process = p
         self.dataDir = dir
+        self.kubeconfig = kubeconfig.path
         // Wait for bootstrap (namespaces exist).
         for _ in 0..<200 {
             let ready = try? await BenchHTTPConnection.with(host: host, port: port) { c in try await c.request(.GET, "/readyz").status }
