@@ -5,7 +5,7 @@ import Foundation
 @main
 struct SwiftletBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "swiftlet-bench", abstract: "Benchmarks for Swiftlet (not tests).",
-                                                    subcommands: [APICommand.self, DeploymentCommand.self])
+                                                    subcommands: [APICommand.self, DeploymentCommand.self, SchedulerCommand.self])
 }
 
 struct APICommand: AsyncParsableCommand {
