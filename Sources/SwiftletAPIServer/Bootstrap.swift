@@ -21,6 +21,20 @@ enum Bootstrap {
                 logger.warning("cannot create the kubernetes service", metadata: ["error": "\(error)"])
             }
         }
+        if let classes = registry.storage(forKind: "PriorityClass", group: "scheduling.k8s.io") {
+            // The two classes every cluster has (upstream's SystemPriorityClasses).
+            let system: [(String, Int64, String)] = [
+                ("system-node-critical", 2_000_001_000, "Used for system critical pods that must not be moved from their current node."),
+                ("system-cluster-critical", 2_000_000_000, "Used for system critical pods that must run in the cluster, but can be moved to another node if necessary."),
+            ]
+            for (name, value, description) in system {
+                let object: JSONValue = ["apiVersion": "scheduling.k8s.io/v1", "kind": "PriorityClass", "metadata": ["name": .string(name)],
+                                         "value": .int(value), "description": .string(description), "preemptionPolicy": "PreemptLowerPriority"]
+                if let error = await createIgnoringExisting(classes, namespace: nil, object: object) {
+                    logger.warning("cannot create priority class", metadata: ["name": "\(name)", "error": "\(error)"])
+                }
+            }
+        }
         for name in namespaces {
             let object: JSONValue = ["apiVersion": "v1", "kind": "ServiceAccount", "metadata": ["name": "default"]]
             if let error = await createIgnoringExisting(saStorage, namespace: name, object: object) {

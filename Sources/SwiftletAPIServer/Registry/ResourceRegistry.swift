@@ -34,11 +34,15 @@ public final class ResourceRegistry: Sendable {
         let serviceResource = resources.first { $0.kind == "Service" && $0.group.isEmpty }!
         let allocator = ServiceAddressAllocator(cidr: serviceCIDR, cache: dispatcher.cache(for: serviceResource)!)
         self.serviceAddresses = allocator
+        let priorities = resources.first { $0.kind == "PriorityClass" }.flatMap { dispatcher.cache(for: $0) }.map(PriorityAdmission.init)
         for r in resources {
             let (strategy, nameRule) = StrategyCatalog.strategy(for: r, admission: admission)
             var admission: (@Sendable (inout JSONValue) async throws(APIError) -> Void)?
             if r == serviceResource {
                 admission = { (object: inout JSONValue) async throws(APIError) in try await allocator.allocate(&object) }
+            }
+            if r.kind == "Pod", r.group.isEmpty, let priorities {
+                admission = { (object: inout JSONValue) async throws(APIError) in try await priorities.admit(&object) }
             }
             storages["\(r.group)/\(r.version)/\(r.plural)"] = ResourceStorage(
                 resource: r, strategy: strategy, nameRule: nameRule, store: store, cache: dispatcher.cache(for: r)!,

@@ -35,8 +35,6 @@ struct PodStrategy: ResourceStrategy {
         var spec = object["spec"] ?? .object([:])
         if spec["serviceAccountName"] == nil { spec["serviceAccountName"] = spec["serviceAccount"] ?? "default" }
         spec["serviceAccount"] = spec["serviceAccountName"]
-        if spec["priority"] == nil { spec["priority"] = 0 }
-        if spec["preemptionPolicy"] == nil { spec["preemptionPolicy"] = "PreemptLowerPriority" }
         var tolerations = spec["tolerations"]?.arrayValue ?? []
         for (key, seconds) in [("node.kubernetes.io/not-ready", notReadyTolerationSeconds), ("node.kubernetes.io/unreachable", unreachableTolerationSeconds)] {
             let covered = tolerations.contains { t in
