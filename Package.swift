@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "SwiftletAPI",
                 "SwiftletClient",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -154,6 +155,10 @@ let package = Package(
         .testTarget(
             name: "SwiftletClientTests",
             dependencies: ["SwiftletClient", "SwiftletAPIServer", "SwiftletStore"]
+        ),
+        .testTarget(
+            name: "SwiftletAgentTests",
+            dependencies: ["SwiftletAgent", "SwiftletCRI", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient", "SwiftletControllers"]
         ),
         .testTarget(
             name: "SwiftletSimulatorTests",

@@ -16,7 +16,7 @@ public enum ResourceCatalog {
         .init(group: "", version: "v1", kind: "PersistentVolume", plural: "persistentvolumes", shortNames: ["pv"], namespaced: false,
               subresources: ["status"]),
         .init(group: "", version: "v1", kind: "Pod", plural: "pods", shortNames: ["po"], categories: ["all"],
-              subresources: ["binding", "eviction", "status"]),
+              subresources: ["binding", "eviction", "log", "status"]),
         .init(group: "", version: "v1", kind: "ReplicationController", plural: "replicationcontrollers", shortNames: ["rc"],
               categories: ["all"], subresources: ["scale", "status"]),
         .init(group: "", version: "v1", kind: "Secret", plural: "secrets"),

@@ -28,6 +28,11 @@ struct ResourceHandler {
         var http = http
         switch http.method {
         case .get:
+            if let name = request.name, request.subresource == "log", let namespace = request.namespace {
+                var parameters: [String: String] = [:]
+                for (key, value) in http.uri.queryParameters { parameters[String(key)] = String(value) }
+                return try await PodLogHandler(registry: registry).handle(namespace: namespace, name: name, query: parameters)
+            }
             if let name = request.name {
                 if query.bool("watch") { return try await watch(storage, http: http, query: query, format: format, name: name) }
                 return try await get(storage, name: name, query: query, format: format)

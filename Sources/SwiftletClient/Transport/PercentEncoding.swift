@@ -1,6 +1,6 @@
 /// Percent-encoding of URL paths and query values (RFC 3986), done by hand to keep `+`, `,` and `=` in
 /// selectors unambiguous: only unreserved characters stay as they are.
-enum PercentEncoding {
+public enum PercentEncoding {
     private static let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
 
     private static func isUnreserved(_ b: UInt8) -> Bool {
@@ -30,12 +30,12 @@ enum PercentEncoding {
     }
 
     /// A query name or value.
-    static func encodeQuery(_ text: String) -> String {
+    public static func encodeQuery(_ text: String) -> String {
         encode(text) { _ in false }
     }
 
     /// A path, keeping its slashes and the characters allowed in segments.
-    static func encodePath(_ text: String) -> String {
+    public static func encodePath(_ text: String) -> String {
         encode(text) { b in
             b == UInt8(ascii: "/") || b == UInt8(ascii: ":") || b == UInt8(ascii: "@") || b == UInt8(ascii: "!")
                 || b == UInt8(ascii: "$") || b == UInt8(ascii: "&") || b == UInt8(ascii: "'") || b == UInt8(ascii: "(")
