@@ -148,9 +148,10 @@ public final class ResourceStorage: Sendable {
         var items: [CachedObject] = []
         var cursor = startAfter
         var more = false
+        var exhausted = false
         let want = (limit ?? 0) > 0 ? limit! : Int.max
         do {
-            while items.count < want {
+            while items.count < want && !exhausted {
                 let batch = try await store.list(prefix: prefix, startAfter: cursor, limit: want == Int.max ? 1000 : max(want - items.count, 50),
                                                  atRevision: revision)
                 for kv in batch.kvs {
@@ -161,8 +162,11 @@ public final class ResourceStorage: Sendable {
                         if items.count < want { items.append(o) } else { more = true; break }
                     }
                 }
-                if more || !batch.more { more = more || (batch.more && items.count >= want); break }
+                if more { break }
+                exhausted = !batch.more
             }
+            // A full page with keys left after it continues, as etcd's "more" says (even if none of them match).
+            if !more && !exhausted && items.count >= want { more = true }
         } catch let error as StoreError {
             if case .compacted = error {
                 throw APIError(.expired, "The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter, or use the continue token in this response to retrieve the remainder of the results. Continuing with the provided token results in an inconsistent list - objects that were created, modified, or deleted between the time the first chunk was returned and now may show up in the list.")
