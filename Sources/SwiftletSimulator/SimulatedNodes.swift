@@ -101,11 +101,11 @@ public final class SimulatedNodes: ServiceLifecycle.Service, Sendable {
             let start = ContinuousClock.now
             let spacing = interval / heartbeats.count
             await withTaskGroup(of: Void.self) { group in
+                // Paced here, so waiting for a slot never holds one: at most 128 renewals in flight.
                 for (i, heartbeat) in heartbeats.enumerated() {
-                    if i >= 32 { await group.next() }
-                    let due = start + spacing * i
+                    try? await Task.sleep(until: start + spacing * i)
+                    if i >= 128 { await group.next() }
                     group.addTask {
-                        try? await Task.sleep(until: due)
                         do { try await heartbeat.renew() } catch {}
                     }
                 }
