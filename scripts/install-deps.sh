@@ -2,7 +2,7 @@
 # Installs what Swiftlet needs on a Debian machine, skipping what is already there. Safe to run again.
 set -euo pipefail
 
-packages=(libsqlite3-dev sqlite3 ca-certificates python3-pip containerd runc containernetworking-plugins busybox-static umoci skopeo gcc libc6-dev protobuf-compiler)
+packages=(libsqlite3-dev sqlite3 ca-certificates python3-pip containerd runc containernetworking-plugins busybox-static umoci skopeo docker-registry gcc libc6-dev protobuf-compiler)
 
 missing=()
 for p in "${packages[@]}"; do
