@@ -51,6 +51,28 @@ import Testing
         }
     }
 
+    /// Three of five nodes fail: the zone is partially disrupted and small, so eviction stops (no NoExecute taint)
+    /// while the NoSchedule taints still keep new pods away.
+    @Test func evictionStopsWhenMostOfASmallZoneFails() async throws {
+        try await SimulatedCluster.with(tolerationSeconds: 1) { cluster in
+            let healthy = cluster.startNodes(2, prefix: "a-")
+            defer { healthy.cancel() }
+            let failing = cluster.startNodes(3, prefix: "b-")
+            try await waitUntil("five ready nodes") {
+                try await cluster.nodes.list().items.filter { $0.status?.conditions?.contains { $0.type == "Ready" && $0.status == "True" } == true }.count == 5
+            }
+            failing.cancel()
+            try await waitUntil("b- nodes unreachable") {
+                let nodes = try await cluster.nodes.list().items.filter { $0.metadata?.name?.hasPrefix("b-") == true }
+                return nodes.allSatisfy { node in node.spec?.taints?.contains { $0.key == WellKnownTaint.unreachable && $0.effect == "NoSchedule" } == true }
+            }
+            try await Task.sleep(for: .seconds(2))
+            for node in try await cluster.nodes.list().items where node.metadata?.name?.hasPrefix("b-") == true {
+                #expect(node.spec?.taints?.contains { $0.effect == "NoExecute" } != true)
+            }
+        }
+    }
+
     @Test func podsOfADeletedNodeAreCollected() async throws {
         var configuration = SimulatedCluster.fastNodeHealth
         configuration.podGCPeriod = .milliseconds(200)
