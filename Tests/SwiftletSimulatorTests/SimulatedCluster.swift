@@ -16,7 +16,7 @@ struct SimulatedCluster {
     var leases: ResourceClient<Lease> { ResourceClient(transport: transport) }
 
     static let fastNodeHealth = ControllerManagerConfiguration(
-        nodeMonitorGracePeriod: .seconds(2), nodeMonitorPeriod: .milliseconds(200), nodeStartupGracePeriod: .seconds(5),
+        nodeMonitorGracePeriod: .seconds(3), nodeMonitorPeriod: .milliseconds(200), nodeStartupGracePeriod: .seconds(5),
         nodeEvictionRate: 10, podGCPeriod: .milliseconds(500))
 
     static func with(configuration: ControllerManagerConfiguration = fastNodeHealth, tolerationSeconds: Int64 = 300,
@@ -57,7 +57,7 @@ struct SimulatedCluster {
     }
 }
 
-func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: () async throws -> Bool) async throws {
+func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
     let deadline = ContinuousClock.now + timeout
     while ContinuousClock.now < deadline {
         if (try? await condition()) == true { return }
