@@ -4,12 +4,15 @@ import SwiftletClient
 @testable import SwiftletControllers
 import Testing
 
+/// Generous: every test runs its own API server and controllers, all in parallel on two cores.
+private let patience: Duration = .seconds(60)
+
 @Suite struct StatefulSetControllerTests {
     @Test func orderedReadyCreatesOnePodAtATimeWithStableIdentity() async throws {
         try await StatefulSetCluster.with { c in
             c.held.hold("web-0")
             try await c.create(StatefulSetCluster.statefulSet(replicas: 3))
-            try await waitUntil("web-0 created") { try await c.pod("web-0") != nil }
+            try await waitUntil("web-0 created", timeout: patience) { try await c.pod("web-0") != nil }
             try await Task.sleep(for: .milliseconds(400))
             #expect(try await c.podNames() == ["web-0"], "web-1 must wait until web-0 is Running and Ready")
 
@@ -25,12 +28,12 @@ import Testing
             #expect(ref.controller == true && ref.blockOwnerDeletion == true)
 
             c.held.release("web-0")
-            try await waitUntil("three pods ready") { try await c.isSettled(replicas: 3, image: "nginx:1") }
+            try await waitUntil("three pods ready", timeout: patience) { try await c.isSettled(replicas: 3, image: "nginx:1") }
             let status = try #require(try await c.set().status)
             let revision = try #require(status.updateRevision)
             #expect(status.currentRevision == revision && status.currentReplicas == 3 && status.updatedReplicas == 3)
             #expect(try await c.pod("web-2")?.metadata?.labels?["controller-revision-hash"] == revision)
-            try await waitUntil("create events") {
+            try await waitUntil("create events", timeout: patience) {
                 let messages = try await c.eventMessages()
                 return (0..<3).allSatisfy { messages.contains("create Pod web-\($0) in StatefulSet web successful") }
             }
@@ -41,17 +44,17 @@ import Testing
         try await StatefulSetCluster.with { c in
             c.held.hold("web-0", "web-1", "web-2")
             try await c.create(StatefulSetCluster.statefulSet(replicas: 3, policy: "Parallel"))
-            try await waitUntil("all three pods created while none is ready") { try await c.podNames() == ["web-0", "web-1", "web-2"] }
+            try await waitUntil("all three pods created while none is ready", timeout: patience) { try await c.podNames() == ["web-0", "web-1", "web-2"] }
             #expect(try await c.pods.list(namespace: "default").items.allSatisfy { !$0.isReady })
             c.held.release("web-0", "web-1", "web-2")
-            try await waitUntil("ready") { try await c.isSettled(replicas: 3, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 3, image: "nginx:1") }
         }
     }
 
     @Test func claimsAreCreatedBeforePodsAndReattached() async throws {
         try await StatefulSetCluster.with { c in
             try await c.create(StatefulSetCluster.statefulSet(replicas: 2, claims: true))
-            try await waitUntil("ready") { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
             for ordinal in 0..<2 {
                 let claim = try #require(try await c.claim("data-web-\(ordinal)"))
                 #expect(claim.metadata?.labels == ["app": "web"])
@@ -59,14 +62,14 @@ import Testing
                 let pod = try #require(try await c.pod("web-\(ordinal)"))
                 #expect(pod.spec?.volumes?.first { $0.name == "data" }?.persistentVolumeClaim?.claimName == "data-web-\(ordinal)")
             }
-            try await waitUntil("claim event") {
+            try await waitUntil("claim event", timeout: patience) {
                 try await c.eventMessages().contains("create Claim data-web-0 Pod web-0 in StatefulSet web success")
             }
 
             let oldPod = try #require(try await c.pod("web-1"))
             let oldClaim = try #require(try await c.claim("data-web-1"))
             _ = try await c.pods.delete("web-1", namespace: "default")
-            try await waitUntil("web-1 recreated") {
+            try await waitUntil("web-1 recreated", timeout: patience) {
                 guard let pod = try await c.pod("web-1") else { return false }
                 return pod.metadata?.uid != oldPod.metadata?.uid && pod.isReady
             }
@@ -80,7 +83,7 @@ import Testing
     @Test func scaleDownGoesFromTheHighestOrdinalAndKeepsClaims() async throws {
         try await StatefulSetCluster.with { c in
             try await c.create(StatefulSetCluster.statefulSet(replicas: 3, claims: true))
-            try await waitUntil("ready") { try await c.isSettled(replicas: 3, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 3, image: "nginx:1") }
             try await c.setFinalizer("web-2", "test.swiftlet.dev/hold")
             try await c.setFinalizer("web-1", "test.swiftlet.dev/hold")
 
@@ -89,17 +92,17 @@ import Testing
             scale.spec?.replicas = 1
             _ = try await c.sets.updateScale("web", namespace: "default", scale: scale)
 
-            try await waitUntil("web-2 terminating") { try await c.pod("web-2")?.metadata?.deletionTimestamp != nil }
+            try await waitUntil("web-2 terminating", timeout: patience) { try await c.pod("web-2")?.metadata?.deletionTimestamp != nil }
             try await Task.sleep(for: .milliseconds(400))
             #expect(try await c.pod("web-1")?.metadata?.deletionTimestamp == nil, "web-1 waits until web-2 is gone")
             try await c.setFinalizer("web-2", nil)
-            try await waitUntil("web-1 terminating") { try await c.pod("web-1")?.metadata?.deletionTimestamp != nil }
+            try await waitUntil("web-1 terminating", timeout: patience) { try await c.pod("web-1")?.metadata?.deletionTimestamp != nil }
             #expect(try await c.pod("web-2") == nil)
             try await c.setFinalizer("web-1", nil)
-            try await waitUntil("scaled to one") { try await c.isSettled(replicas: 1, image: "nginx:1") }
+            try await waitUntil("scaled to one", timeout: patience) { try await c.isSettled(replicas: 1, image: "nginx:1") }
             let claims = try await c.claims.list(namespace: "default").items.compactMap(\.metadata?.name).sorted()
             #expect(claims == ["data-web-0", "data-web-1", "data-web-2"])
-            try await waitUntil("delete events") {
+            try await waitUntil("delete events", timeout: patience) {
                 let messages = try await c.eventMessages()
                 return messages.contains("delete Pod web-2 in StatefulSet web successful")
                     && messages.contains("delete Pod web-1 in StatefulSet web successful")
@@ -108,7 +111,7 @@ import Testing
             // Scaling up again reattaches the retained claim.
             let retained = try #require(try await c.claim("data-web-1"))
             try await c.patchSpec(["replicas": 2])
-            try await waitUntil("scaled to two") { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await waitUntil("scaled to two", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
             #expect(try await c.claim("data-web-1")?.metadata?.uid == retained.metadata?.uid)
         }
     }
@@ -117,9 +120,9 @@ import Testing
         try await StatefulSetCluster.with { c in
             let retention = StatefulSetPersistentVolumeClaimRetentionPolicy(whenDeleted: "Delete", whenScaled: "Delete")
             try await c.create(StatefulSetCluster.statefulSet(replicas: 2, claims: true, retention: retention))
-            try await waitUntil("ready") { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
             let set = try await c.set()
-            try await waitUntil("claims owned by the set") {
+            try await waitUntil("claims owned by the set", timeout: patience) {
                 for ordinal in 0..<2 {
                     let refs = try await c.claim("data-web-\(ordinal)")?.metadata?.ownerReferences ?? []
                     guard refs.count == 1, refs[0].uid == set.metadata?.uid, refs[0].kind == "StatefulSet", refs[0].controller == true else { return false }
@@ -128,33 +131,33 @@ import Testing
             }
 
             try await c.patchSpec(["replicas": 1])
-            try await waitUntil("scaled-down claim deleted") { try await c.claim("data-web-1") == nil }
-            try await waitUntil("scaled to one") { try await c.isSettled(replicas: 1, image: "nginx:1") }
+            try await waitUntil("scaled-down claim deleted", timeout: patience) { try await c.claim("data-web-1") == nil }
+            try await waitUntil("scaled to one", timeout: patience) { try await c.isSettled(replicas: 1, image: "nginx:1") }
             #expect(try await c.claim("data-web-0") != nil)
 
             _ = try await c.sets.delete("web", namespace: "default")
-            try await waitUntil("claims deleted with the set") { try await c.claims.list(namespace: "default").items.isEmpty }
+            try await waitUntil("claims deleted with the set", timeout: patience) { try await c.claims.list(namespace: "default").items.isEmpty }
         }
     }
 
     @Test func rollingUpdateGoesDownFromTheHighestOrdinalAndHonoursThePartition() async throws {
         try await StatefulSetCluster.with { c in
             try await c.create(StatefulSetCluster.statefulSet(replicas: 3))
-            try await waitUntil("ready") { try await c.isSettled(replicas: 3, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 3, image: "nginx:1") }
             let first = try #require(try await c.set().status?.updateRevision)
 
             c.held.hold("web-2")
             try await c.patchSpec(["updateStrategy": ["type": "RollingUpdate", "rollingUpdate": ["partition": 1]]])
             try await c.setImage("nginx:2")
-            try await waitUntil("web-2 replaced") { try await c.pod("web-2")?.spec?.containers?.first?.image == "nginx:2" }
+            try await waitUntil("web-2 replaced", timeout: patience) { try await c.pod("web-2")?.spec?.containers?.first?.image == "nginx:2" }
             try await Task.sleep(for: .milliseconds(400))
             #expect(try await c.pod("web-1")?.spec?.containers?.first?.image == "nginx:1", "web-1 waits until web-2 is ready")
             c.held.release("web-2")
-            try await waitUntil("web-1 replaced") {
+            try await waitUntil("web-1 replaced", timeout: patience) {
                 let pod = try await c.pod("web-1")
                 return pod?.spec?.containers?.first?.image == "nginx:2" && pod?.isReady == true
             }
-            try await waitUntil("status of a partitioned update") {
+            try await waitUntil("status of a partitioned update", timeout: patience) {
                 let s = try await c.set().status
                 return s?.updatedReplicas == 2 && s?.currentReplicas == 1 && s?.readyReplicas == 3
             }
@@ -165,8 +168,8 @@ import Testing
             #expect(try await c.pod("web-0")?.metadata?.labels?["controller-revision-hash"] == first)
 
             try await c.patchSpec(["updateStrategy": ["rollingUpdate": ["partition": 0]]])
-            try await waitUntil("update finished") { try await c.isSettled(replicas: 3, image: "nginx:2") }
-            try await waitUntil("current revision is the update revision") {
+            try await waitUntil("update finished", timeout: patience) { try await c.isSettled(replicas: 3, image: "nginx:2") }
+            try await waitUntil("current revision is the update revision", timeout: patience) {
                 let s = try await c.set().status
                 return s?.currentRevision == status.updateRevision && s?.currentReplicas == 3 && s?.updatedReplicas == 3
             }
@@ -176,9 +179,9 @@ import Testing
     @Test func onDeleteReplacesOnlyPodsTheUserDeletes() async throws {
         try await StatefulSetCluster.with { c in
             try await c.create(StatefulSetCluster.statefulSet(replicas: 2, updateStrategy: StatefulSetUpdateStrategy(type: "OnDelete")))
-            try await waitUntil("ready") { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
             try await c.setImage("nginx:2")
-            try await waitUntil("new update revision") {
+            try await waitUntil("new update revision", timeout: patience) {
                 let s = try await c.set().status
                 return s?.updateRevision != s?.currentRevision && s?.observedGeneration == 2
             }
@@ -186,12 +189,12 @@ import Testing
             #expect(try await c.pods.list(namespace: "default").items.allSatisfy { $0.spec?.containers?.first?.image == "nginx:1" })
 
             _ = try await c.pods.delete("web-1", namespace: "default")
-            try await waitUntil("web-1 recreated at the update revision") {
+            try await waitUntil("web-1 recreated at the update revision", timeout: patience) {
                 let pod = try await c.pod("web-1")
                 return pod?.spec?.containers?.first?.image == "nginx:2" && pod?.isReady == true
             }
             #expect(try await c.pod("web-0")?.spec?.containers?.first?.image == "nginx:1")
-            try await waitUntil("status counts") {
+            try await waitUntil("status counts", timeout: patience) {
                 let s = try await c.set().status
                 return s?.updatedReplicas == 1 && s?.currentReplicas == 1 && s?.replicas == 2
             }
@@ -201,7 +204,7 @@ import Testing
     @Test func controllerRevisionsRecordTemplatesAndRollBack() async throws {
         try await StatefulSetCluster.with { c in
             try await c.create(StatefulSetCluster.statefulSet(replicas: 2))
-            try await waitUntil("ready") { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
             let set = try await c.set()
             var revisions = try await c.revisions.list(namespace: "default").items
             #expect(revisions.count == 1)
@@ -219,7 +222,7 @@ import Testing
             #expect(set.status?.observedGeneration == set.metadata?.generation)
 
             try await c.setImage("nginx:2")
-            try await waitUntil("updated") { try await c.isSettled(replicas: 2, image: "nginx:2") }
+            try await waitUntil("updated", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:2") }
             revisions = try await c.revisions.list(namespace: "default").items
             #expect(revisions.count == 2)
             let second = try #require(revisions.first { $0.metadata?.name != first.metadata?.name })
@@ -227,17 +230,28 @@ import Testing
 
             // `kubectl rollout undo` applies the old revision's data as a strategic merge patch.
             _ = try await c.sets.patch("web", namespace: "default", type: .strategicMerge, body: first.data ?? .null)
-            try await waitUntil("rolled back") { try await c.isSettled(replicas: 2, image: "nginx:1") }
-            try await waitUntil("old revision renumbered and current") {
+            try await waitUntil("rolled back", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await waitUntil("old revision renumbered and current", timeout: patience) {
                 let revs = try await c.revisions.list(namespace: "default").items
                 let s = try await c.set().status
                 return revs.count == 2 && revs.first { $0.metadata?.name == first.metadata?.name }?.revision == 3
                     && s?.currentRevision == first.metadata?.name && s?.updateRevision == first.metadata?.name
             }
+        }
+    }
 
-            try await c.patchSpec(["revisionHistoryLimit": 0])
-            try await waitUntil("unused revision pruned") {
-                try await c.revisions.list(namespace: "default").items.compactMap(\.metadata?.name) == [first.metadata?.name ?? ""]
+    @Test func revisionHistoryLimitPrunesUnusedRevisions() async throws {
+        try await StatefulSetCluster.with { c in
+            var set = StatefulSetCluster.statefulSet(replicas: 2)
+            set.spec?.revisionHistoryLimit = 0
+            try await c.create(set)
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await c.setImage("nginx:2")
+            try await waitUntil("updated", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:2") }
+            try await waitUntil("only the live revision is left", timeout: patience) {
+                let names = try await c.revisions.list(namespace: "default").items.compactMap(\.metadata?.name)
+                let live = try await c.set().status?.updateRevision
+                return names.count == 1 && names.first == live
             }
         }
     }
@@ -245,11 +259,11 @@ import Testing
     @Test func aTerminatingPodIsNotReplacedUntilItIsGone() async throws {
         try await StatefulSetCluster.with { c in
             try await c.create(StatefulSetCluster.statefulSet(replicas: 2, policy: "Parallel"))
-            try await waitUntil("ready") { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
             let old = try #require(try await c.pod("web-1"))
             try await c.setFinalizer("web-1", "test.swiftlet.dev/hold")
             _ = try await c.pods.delete("web-1", namespace: "default")
-            try await waitUntil("web-1 terminating") { try await c.pod("web-1")?.metadata?.deletionTimestamp != nil }
+            try await waitUntil("web-1 terminating", timeout: patience) { try await c.pod("web-1")?.metadata?.deletionTimestamp != nil }
             try await Task.sleep(for: .milliseconds(500))
             let terminating = try #require(try await c.pod("web-1"))
             #expect(terminating.metadata?.uid == old.metadata?.uid && terminating.metadata?.deletionTimestamp != nil)
@@ -257,7 +271,7 @@ import Testing
             #expect(!(try await c.eventMessages()).contains { $0.hasPrefix("create Pod web-1") && $0.contains("failed") })
 
             try await c.setFinalizer("web-1", nil)
-            try await waitUntil("web-1 recreated") {
+            try await waitUntil("web-1 recreated", timeout: patience) {
                 let pod = try await c.pod("web-1")
                 return pod != nil && pod?.metadata?.uid != old.metadata?.uid && pod?.isReady == true
             }
@@ -267,14 +281,14 @@ import Testing
     @Test func failedPodsAreRecreated() async throws {
         try await StatefulSetCluster.with { c in
             try await c.create(StatefulSetCluster.statefulSet(replicas: 1))
-            try await waitUntil("ready") { try await c.isSettled(replicas: 1, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 1, image: "nginx:1") }
             let old = try #require(try await c.pod("web-0"))
             _ = try await c.pods.patch("web-0", namespace: "default", type: .merge, body: ["status": ["phase": "Failed"]], subresource: "status")
-            try await waitUntil("web-0 recreated") {
+            try await waitUntil("web-0 recreated", timeout: patience) {
                 let pod = try await c.pod("web-0")
                 return pod?.metadata?.uid != old.metadata?.uid && pod?.isReady == true
             }
-            try await waitUntil("event") {
+            try await waitUntil("event", timeout: patience) {
                 try await c.eventMessages().contains("StatefulSet default/web is recreating failed Pod web-0")
             }
         }
@@ -287,17 +301,17 @@ import Testing
             let created = try await c.pods.create(orphan, namespace: "default")
             // OnDelete, so the adopted pod (which has no revision label) is not replaced by a rolling update.
             try await c.create(StatefulSetCluster.statefulSet(replicas: 2, updateStrategy: StatefulSetUpdateStrategy(type: "OnDelete")))
-            try await waitUntil("ready") { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await waitUntil("ready", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
             let adopted = try #require(try await c.pod("web-0"))
             #expect(adopted.metadata?.uid == created.metadata?.uid)
             #expect(adopted.controllerRef?.uid == (try await c.set().metadata?.uid))
             // The adopted pod gets the set's identity labels.
-            try await waitUntil("identity repaired") {
+            try await waitUntil("identity repaired", timeout: patience) {
                 try await c.pod("web-0")?.metadata?.labels?["statefulset.kubernetes.io/pod-name"] == "web-0"
             }
 
             _ = try await c.pods.patch("web-1", namespace: "default", type: .merge, body: ["metadata": ["labels": ["app": "other"]]])
-            try await waitUntil("web-1 released") { try await c.pod("web-1")?.controllerRef == nil }
+            try await waitUntil("web-1 released", timeout: patience) { try await c.pod("web-1")?.controllerRef == nil }
         }
     }
 }
