@@ -4,10 +4,12 @@ import SwiftletClient
 @testable import SwiftletControllers
 import Testing
 
-/// Generous: every test runs its own API server and controllers, all in parallel on two cores.
+/// Generous: other suites run their own API servers and controllers alongside, on two cores.
 private let patience: Duration = .seconds(60)
 
-@Suite struct StatefulSetControllerTests {
+/// One at a time: each test runs a whole cluster, and a dozen at once starve the other suites' clusters.
+
+@Suite(.serialized) struct StatefulSetControllerTests {
     @Test func orderedReadyCreatesOnePodAtATimeWithStableIdentity() async throws {
         try await StatefulSetCluster.with { c in
             c.held.hold("web-0")
