@@ -316,4 +316,52 @@ private let patience: Duration = .seconds(60)
             try await waitUntil("web-1 released", timeout: patience) { try await c.pod("web-1")?.controllerRef == nil }
         }
     }
+
+    // MARK: pure logic
+
+    @Test(arguments: [("web-0", "web", 0), ("my-web-12", "my-web", 12), ("web", "", -1), ("web-", "", -1), ("web-1x", "", -1),
+                      ("web-99999999999", "", -1)])
+    func podNamesCarryParentAndOrdinal(name: String, parent: String, ordinal: Int) {
+        let parsed = StatefulPodIdentity.parentAndOrdinal(name)
+        #expect(parsed.parent == parent && parsed.ordinal == ordinal)
+    }
+
+    /// (whenScaled, whenDeleted, pod scaled away) → which owners the claim carries.
+    @Test(arguments: [("Retain", "Retain", false, [String]()), ("Retain", "Delete", false, ["StatefulSet"]), ("Retain", "Delete", true, ["StatefulSet"]),
+                      ("Delete", "Retain", false, []), ("Delete", "Retain", true, ["Pod"]),
+                      ("Delete", "Delete", false, ["StatefulSet"]), ("Delete", "Delete", true, ["Pod"])])
+    func claimOwnersFollowTheRetentionPolicy(whenScaled: String, whenDeleted: String, scaledDown: Bool, owners: [String]) {
+        var set = StatefulSetCluster.statefulSet(replicas: 2, claims: true,
+                                                 retention: StatefulSetPersistentVolumeClaimRetentionPolicy(whenDeleted: whenDeleted, whenScaled: whenScaled))
+        set.metadata?.uid = "set-uid"
+        var pod = StatefulPodIdentity.newPod(set, ordinal: scaledDown ? 2 : 1, revision: "web-1")
+        pod.metadata?.uid = "pod-uid"
+        var claim = try! #require(StatefulPodIdentity.claims(set, ordinal: scaledDown ? 2 : 1).first?.claim)
+        #expect(claim.metadata?.name == (scaledDown ? "data-web-2" : "data-web-1"))
+        // Start from the opposite of what is wanted, so every case has something to fix (except Retain/Retain).
+        claim.metadata?.ownerReferences = [OwnerReference(apiVersion: "v1", controller: true, kind: "Pod", name: pod.metadata?.name, uid: "pod-uid")]
+        let refs = ClaimRetentionOwnership.updatedOwnerReferences(claim, set: set, pod: pod)
+        #expect(refs.compactMap(\.kind) == owners)
+        #expect(refs.allSatisfy { $0.controller == true && $0.blockOwnerDeletion == true })
+        claim.metadata?.ownerReferences = refs
+        #expect(ClaimRetentionOwnership.isUpToDate(claim, set: set, pod: pod))
+    }
+
+    @Test func revisionsStoreAReplacePatchAndHashWithTheCollisionCount() throws {
+        var set = StatefulSetCluster.statefulSet(replicas: 1)
+        set.metadata?.uid = "set-uid"
+        let revision = StatefulSetRevision.make(for: set, revision: 4, collisionCount: 0)
+        let hash = try #require(revision.metadata?.labels?[StatefulSetRevision.hashLabel])
+        #expect(revision.metadata?.name == "web-\(hash)" && revision.revision == 4)
+        #expect(revision.data?["spec"]?["template"]?["$patch"] == "replace")
+        #expect(revision.data?["spec"]?["template"]?.objectValue?.keys.first == "$patch", "keys sorted as Go marshals a map")
+        #expect(StatefulSetRevision.make(for: set, revision: 5, collisionCount: 0).metadata?.name == revision.metadata?.name)
+        #expect(StatefulSetRevision.make(for: set, revision: 4, collisionCount: 1).metadata?.name != revision.metadata?.name)
+
+        var changed = set
+        changed.spec?.template?.spec?.containers?[0].image = "nginx:2"
+        let other = StatefulSetRevision.make(for: changed, revision: 5, collisionCount: 0)
+        #expect(!StatefulSetRevision.equal(revision, other))
+        #expect(StatefulSetRevision.apply(revision, to: changed).spec?.template == set.spec?.template)
+    }
 }
