@@ -132,10 +132,20 @@ private let patience: Duration = .seconds(60)
                 return true
             }
 
+            let original = try #require(try await c.claim("data-web-1"))
             try await c.patchSpec(["replicas": 1])
             try await waitUntil("scaled-down claim deleted", timeout: patience) { try await c.claim("data-web-1") == nil }
             try await waitUntil("scaled to one", timeout: patience) { try await c.isSettled(replicas: 1, image: "nginx:1") }
             #expect(try await c.claim("data-web-0") != nil)
+
+            // Scaling up again starts web-1 on a fresh claim, owned by the set again.
+            try await c.patchSpec(["replicas": 2])
+            try await waitUntil("scaled to two", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            try await waitUntil("fresh claim owned by the set", timeout: patience) {
+                let claim = try await c.claim("data-web-1")
+                return claim != nil && claim?.metadata?.uid != original.metadata?.uid
+                    && claim?.metadata?.ownerReferences?.map(\.uid) == [set.metadata?.uid]
+            }
 
             _ = try await c.sets.delete("web", namespace: "default")
             try await waitUntil("claims deleted with the set", timeout: patience) { try await c.claims.list(namespace: "default").items.isEmpty }

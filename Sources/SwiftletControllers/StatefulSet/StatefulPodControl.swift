@@ -41,14 +41,15 @@ struct StatefulPodControl: Sendable {
         return created
     }
 
-    /// Deletes the pod; a pod already gone counts as deleted.
+    /// Deletes the pod, and only that incarnation of it (a uid precondition); a pod already gone counts as deleted.
     func deletePod(_ set: StatefulSet, _ pod: Pod) async throws {
         do {
             var options = DeleteOptions()
             if let uid = pod.metadata?.uid { options.preconditions = Preconditions(uid: uid) }
             _ = try await pods.delete(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace, options: options)
         } catch let error as APIError {
-            if error.reason == .notFound { return }
+            // Gone, or replaced by a newer pod of that name (the uid precondition failed): nothing left to delete.
+            if error.reason == .notFound || error.reason == .conflict { return }
             recordPodEvent("delete", set, pod, error)
             throw error
         }

@@ -48,6 +48,9 @@ public final class StatefulSetController: Sendable {
             onAdd: { [weak self] pod in self?.podAdded(pod) },
             onUpdate: { [weak self] old, new in self?.podUpdated(old, new) },
             onDelete: { [weak self] deleted in self?.podDeleted(deleted.object) }))
+        // A pod waiting for a stale claim (scaled away under whenScaled=Delete) is created once the claim is gone.
+        _ = claimInformer.addEventHandler(ResourceEventHandler(
+            onDelete: { [weak self] deleted in self?.claimDeleted(deleted.object) }))
         guard await setInformer.waitForSync(), await podInformer.waitForSync(), await revisionInformer.waitForSync(),
               await claimInformer.waitForSync() else { return }
         await queue.runWorkers(workers, logger: logger, what: "statefulset sync") { [self] key in try await self.sync(key) }
@@ -98,6 +101,14 @@ public final class StatefulSetController: Sendable {
     private func podDeleted(_ pod: Pod) {
         guard let ref = pod.controllerRef, ref.kind == "StatefulSet" else { return }
         queue.add(ObjectKey.make(namespace: pod.metadata?.namespace, name: ref.name ?? ""))
+    }
+
+    private func claimDeleted(_ claim: PersistentVolumeClaim) {
+        let labels = claim.metadata?.labels ?? [:]
+        for set in Lister(indexer: setInformer.indexer).list(namespace: claim.metadata?.namespace ?? "") {
+            let selector = LabelSelector.from(set.spec?.selector)
+            if !selector.isEmpty && selector.matches(labels) && !(set.spec?.volumeClaimTemplates ?? []).isEmpty { queue.add(set.key) }
+        }
     }
 
     // MARK: sync
