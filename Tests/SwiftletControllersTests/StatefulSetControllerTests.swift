@@ -42,6 +42,20 @@ private let patience: Duration = .seconds(60)
         }
     }
 
+    @Test func orderedReadyWaitsForMinReadySecondsBeforeTheNextPod() async throws {
+        try await StatefulSetCluster.with { c in
+            var set = StatefulSetCluster.statefulSet(replicas: 2)
+            set.spec?.minReadySeconds = 3
+            try await c.create(set)
+            try await waitUntil("web-0 ready", timeout: patience) { try await c.pod("web-0")?.isReady == true }
+            let readySince = try #require(try await c.pod("web-0")?.status?.conditions?.first { $0.type == "Ready" }?.lastTransitionTime?.date)
+            try await waitUntil("both available", timeout: patience) { try await c.isSettled(replicas: 2, image: "nginx:1") }
+            let created = try #require(try await c.pod("web-1")?.metadata?.creationTimestamp?.date)
+            // Both times have whole seconds; web-1 comes only once web-0 has been ready for minReadySeconds.
+            #expect(created.timeIntervalSince(readySince) >= 2)
+        }
+    }
+
     @Test func parallelCreatesEveryPodWithoutWaiting() async throws {
         try await StatefulSetCluster.with { c in
             c.held.hold("web-0", "web-1", "web-2")
