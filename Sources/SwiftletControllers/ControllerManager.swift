@@ -38,6 +38,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
             logger.error("node CIDR allocation is off", metadata: ["error": "\(error)"])
             nodeIPAM = nil
         }
+        let statefulSets = StatefulSetController(transport: transport, informers: informers, logger: logger)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await informers.run() }
@@ -50,6 +51,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 group.addTask { await taintEviction.run() }
                 group.addTask { await podGC.run() }
                 if let nodeIPAM { group.addTask { await nodeIPAM.run() } }
+                group.addTask { await statefulSets.run() }
                 await group.waitForAll()
             }
         }
