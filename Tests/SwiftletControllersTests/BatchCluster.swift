@@ -37,6 +37,9 @@ struct BatchCluster {
     var events: ResourceClient<Event> { ResourceClient(transport: transport) }
     let outcome: @Sendable (Pod) -> PodOutcome
 
+    /// How long a test waits for the controllers: generous, because these suites run in parallel with others on two cores.
+    static let patience: Duration = .seconds(60)
+
     /// Pod failure backoff is shortened to 100 ms so retries happen within a test; a `clock` drives the CronJob
     /// controller, with informers resyncing every 100 ms so a moved clock is noticed.
     static func with(clock: ManualClock? = nil, outcome: @escaping @Sendable (Pod) -> PodOutcome = { _ in .succeed },

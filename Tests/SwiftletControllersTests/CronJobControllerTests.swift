@@ -161,14 +161,14 @@ final class NodeMode: Sendable {
             let first = Self.minute(after: created, plus: 0)
             clock.set(first.addingTimeInterval(5))
             let firstName = "hello-\(Int(first.timeIntervalSince1970) / 60)"
-            try await waitUntil("first job") { try await jobNames(c) == [firstName] }
+            try await waitUntil("first job", timeout: BatchCluster.patience) { try await jobNames(c) == [firstName] }
             let job = try await c.jobs.get(firstName, namespace: "default")
             #expect(job.metadata?.annotations?["batch.kubernetes.io/cronjob-scheduled-timestamp"]
                     == CronJobController.rfc3339(first, in: TimeZone(identifier: "America/New_York")!))
             #expect(job.metadata?.labels?["team"] == "a")
             #expect(job.metadata?.ownerReferences?.first?.uid == cronJobObject.metadata?.uid)
             #expect(job.metadata?.ownerReferences?.first?.controller == true)
-            try await waitUntil("status") { try await c.cronJobs.get("hello", namespace: "default").status?.lastScheduleTime?.date == first }
+            try await waitUntil("status", timeout: BatchCluster.patience) { try await c.cronJobs.get("hello", namespace: "default").status?.lastScheduleTime?.date == first }
             var cronJob = try await c.cronJobs.get("hello", namespace: "default")
             #expect(cronJob.status?.active?.map(\.name) == [firstName])
             #expect(cronJob.status?.active?.first?.kind == "Job" && cronJob.status?.active?.first?.uid == job.metadata?.uid)
@@ -178,12 +178,12 @@ final class NodeMode: Sendable {
             let second = first.addingTimeInterval(60)
             clock.set(second.addingTimeInterval(5))
             let secondName = "hello-\(Int(second.timeIntervalSince1970) / 60)"
-            try await waitUntil("second job") { try await jobNames(c) == [firstName, secondName] }
-            try await waitUntil("two active") { try await c.cronJobs.get("hello", namespace: "default").status?.active?.count == 2 }
+            try await waitUntil("second job", timeout: BatchCluster.patience) { try await jobNames(c) == [firstName, secondName] }
+            try await waitUntil("two active", timeout: BatchCluster.patience) { try await c.cronJobs.get("hello", namespace: "default").status?.active?.count == 2 }
 
             // Once both finish, they leave the active list and lastSuccessfulTime is set.
             node.set(.succeed)
-            try await waitUntil("none active") {
+            try await waitUntil("none active", timeout: BatchCluster.patience) {
                 let status = try await c.cronJobs.get("hello", namespace: "default").status
                 return status?.active == nil && status?.lastSuccessfulTime != nil
             }
@@ -200,10 +200,10 @@ final class NodeMode: Sendable {
             let created = try await c.cronJobs.create(try Self.cronJob(["concurrencyPolicy": "Forbid"]), namespace: "default").metadata?.creationTimestamp?.date ?? clock.now
             let first = Self.minute(after: created, plus: 0)
             clock.set(first.addingTimeInterval(5))
-            try await waitUntil("first job") { try await jobNames(c).count == 1 }
-            try await waitUntil("active") { try await c.cronJobs.get("hello", namespace: "default").status?.active?.count == 1 }
+            try await waitUntil("first job", timeout: BatchCluster.patience) { try await jobNames(c).count == 1 }
+            try await waitUntil("active", timeout: BatchCluster.patience) { try await c.cronJobs.get("hello", namespace: "default").status?.active?.count == 1 }
             clock.set(first.addingTimeInterval(65))
-            try await waitUntil("forbid event") { try await !c.eventMessages(reason: "JobAlreadyActive").isEmpty }
+            try await waitUntil("forbid event", timeout: BatchCluster.patience) { try await !c.eventMessages(reason: "JobAlreadyActive").isEmpty }
             #expect(try await c.eventMessages(reason: "JobAlreadyActive").first
                     == "Not starting job because prior execution is running and concurrency policy is Forbid")
             let names = try await jobNames(c)
@@ -211,9 +211,9 @@ final class NodeMode: Sendable {
             #expect(names.count == 1, "\(names) first=\(Int(first.timeIntervalSince1970) / 60) \(createdEvents)")
 
             node.set(.succeed)
-            try await waitUntil("first finished") { try await c.cronJobs.get("hello", namespace: "default").status?.active == nil }
+            try await waitUntil("first finished", timeout: BatchCluster.patience) { try await c.cronJobs.get("hello", namespace: "default").status?.active == nil }
             clock.set(first.addingTimeInterval(125))
-            try await waitUntil("next job") { try await jobNames(c).count == 2 }
+            try await waitUntil("next job", timeout: BatchCluster.patience) { try await jobNames(c).count == 2 }
         }
     }
 
@@ -225,11 +225,11 @@ final class NodeMode: Sendable {
             let firstName = "hello-\(Int(first.timeIntervalSince1970) / 60)"
             let secondName = "hello-\(Int(first.timeIntervalSince1970) / 60 + 1)"
             clock.set(first.addingTimeInterval(5))
-            try await waitUntil("first job") { try await jobNames(c) == [firstName] }
-            try await waitUntil("active") { try await c.cronJobs.get("hello", namespace: "default").status?.active?.count == 1 }
+            try await waitUntil("first job", timeout: BatchCluster.patience) { try await jobNames(c) == [firstName] }
+            try await waitUntil("active", timeout: BatchCluster.patience) { try await c.cronJobs.get("hello", namespace: "default").status?.active?.count == 1 }
             clock.set(first.addingTimeInterval(65))
-            try await waitUntil("replaced") { try await jobNames(c) == [secondName] }
-            try await waitUntil("active is the new one") {
+            try await waitUntil("replaced", timeout: BatchCluster.patience) { try await jobNames(c) == [secondName] }
+            try await waitUntil("active is the new one", timeout: BatchCluster.patience) {
                 try await c.cronJobs.get("hello", namespace: "default").status?.active?.map(\.name) == [secondName]
             }
             #expect(try await c.eventMessages(reason: "SuccessfulDelete").contains("Deleted job \(firstName)"))
@@ -246,13 +246,13 @@ final class NodeMode: Sendable {
                 let scheduled = first.addingTimeInterval(Double(60 * i))
                 names.append("hello-\(Int(scheduled.timeIntervalSince1970) / 60)")
                 clock.set(scheduled.addingTimeInterval(5))
-                try await waitUntil("job \(i) complete") {
+                try await waitUntil("job \(i) complete", timeout: BatchCluster.patience) {
                     let job = try? await c.jobs.get(names[i], namespace: "default")
                     return job?.condition("Complete")?.status == "True"
                 }
-                try await waitUntil("job \(i) seen") { try await c.cronJobs.get("hello", namespace: "default").status?.active == nil }
+                try await waitUntil("job \(i) seen", timeout: BatchCluster.patience) { try await c.cronJobs.get("hello", namespace: "default").status?.active == nil }
             }
-            try await waitUntil("two kept") { try await jobNames(c) == Array(names.suffix(2)) }
+            try await waitUntil("two kept", timeout: BatchCluster.patience) { try await jobNames(c) == Array(names.suffix(2)) }
             let deleted = try await c.eventMessages(reason: "SuccessfulDelete")
             #expect(deleted.contains("Deleted job \(names[0])") && deleted.contains("Deleted job \(names[1])"))
         }
@@ -269,7 +269,7 @@ final class NodeMode: Sendable {
             _ = try await c.cronJobs.patch("hello", namespace: "default", type: .merge, body: ["spec": ["suspend": false]])
             // On resume the most recent missed activation runs, once.
             let latest = "hello-\(Int(first.timeIntervalSince1970) / 60 + 1)"
-            try await waitUntil("job after resume") { try await jobNames(c) == [latest] }
+            try await waitUntil("job after resume", timeout: BatchCluster.patience) { try await jobNames(c) == [latest] }
         }
     }
 
@@ -282,7 +282,7 @@ final class NodeMode: Sendable {
             try await Task.sleep(for: .milliseconds(500))
             #expect(try await jobNames(c).isEmpty)
             clock.set(first.addingTimeInterval(62))
-            try await waitUntil("job within the deadline") { try await jobNames(c).count == 1 }
+            try await waitUntil("job within the deadline", timeout: BatchCluster.patience) { try await jobNames(c).count == 1 }
         }
     }
 
@@ -292,7 +292,7 @@ final class NodeMode: Sendable {
             let created = try await c.cronJobs.create(try Self.cronJob(), namespace: "default").metadata?.creationTimestamp?.date ?? clock.now
             let later = Self.minute(after: created, plus: 5, minutes: 200)
             clock.set(later)
-            try await waitUntil("job") { try await jobNames(c).count == 1 }
+            try await waitUntil("job", timeout: BatchCluster.patience) { try await jobNames(c).count == 1 }
             #expect(try await jobNames(c) == ["hello-\(Int(later.timeIntervalSince1970) / 60)"])
             #expect(try await c.eventMessages(reason: "TooManyMissedTimes").first
                     == "too many missed start times. Set or decrease .spec.startingDeadlineSeconds or check clock skew")

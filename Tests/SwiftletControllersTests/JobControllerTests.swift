@@ -23,7 +23,7 @@ final class Attempts: Sendable {
         let maxActive = Mutex(0)
         try await BatchCluster.with { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["completions": 5, "parallelism": 2]), namespace: "default")
-            try await waitUntil("job complete") {
+            try await waitUntil("job complete", timeout: BatchCluster.patience) {
                 let active = try await c.jobPods().filter { !["Succeeded", "Failed"].contains($0.status?.phase ?? "") }.count
                 maxActive.withLock { $0 = max($0, active) }
                 return try await c.job().condition("Complete")?.status == "True"
@@ -43,7 +43,7 @@ final class Attempts: Sendable {
     @Test func failsPastBackoffLimit() async throws {
         try await BatchCluster.with(outcome: { _ in .fail(exitCode: 1) }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["backoffLimit": 2]), namespace: "default")
-            try await waitUntil("job failed") { try await c.job().condition("Failed")?.status == "True" }
+            try await waitUntil("job failed", timeout: BatchCluster.patience) { try await c.job().condition("Failed")?.status == "True" }
             let job = try await c.job()
             #expect(job.condition("Failed")?.reason == "BackoffLimitExceeded")
             #expect(job.condition("Failed")?.message == "Job has reached the specified backoff limit")
@@ -59,7 +59,7 @@ final class Attempts: Sendable {
         try await BatchCluster.with(outcome: { _ in .run }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["activeDeadlineSeconds": 1, "parallelism": 2, "completions": 4]),
                                         namespace: "default")
-            try await waitUntil("job failed") { try await c.job().condition("Failed")?.status == "True" }
+            try await waitUntil("job failed", timeout: BatchCluster.patience) { try await c.job().condition("Failed")?.status == "True" }
             let job = try await c.job()
             #expect(job.condition("Failed")?.reason == "DeadlineExceeded")
             #expect(job.condition("Failed")?.message == "Job was active longer than specified deadline")
@@ -70,7 +70,7 @@ final class Attempts: Sendable {
     @Test func suspendedJobStartsNoPodsUntilResumed() async throws {
         try await BatchCluster.with { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["suspend": true]), namespace: "default")
-            try await waitUntil("suspended condition") { try await c.job().condition("Suspended")?.status == "True" }
+            try await waitUntil("suspended condition", timeout: BatchCluster.patience) { try await c.job().condition("Suspended")?.status == "True" }
             var job = try await c.job()
             #expect(job.condition("Suspended")?.reason == "JobSuspended")
             #expect(job.status?.startTime == nil)
@@ -78,7 +78,7 @@ final class Attempts: Sendable {
             #expect(try await c.jobPods().isEmpty)
 
             _ = try await c.jobs.patch("work", namespace: "default", type: .merge, body: ["spec": ["suspend": false]])
-            try await waitUntil("job complete") { try await c.job().condition("Complete")?.status == "True" }
+            try await waitUntil("job complete", timeout: BatchCluster.patience) { try await c.job().condition("Complete")?.status == "True" }
             job = try await c.job()
             #expect(job.condition("Suspended")?.status == "False")
             #expect(job.condition("Suspended")?.reason == "JobResumed")
@@ -90,9 +90,9 @@ final class Attempts: Sendable {
     @Test func suspendingARunningJobDeletesItsPods() async throws {
         try await BatchCluster.with(outcome: { _ in .run }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["parallelism": 2, "completions": 2]), namespace: "default")
-            try await waitUntil("two pods") { try await c.jobPods().count == 2 }
+            try await waitUntil("two pods", timeout: BatchCluster.patience) { try await c.jobPods().count == 2 }
             _ = try await c.jobs.patch("work", namespace: "default", type: .merge, body: ["spec": ["suspend": true]])
-            try await waitUntil("pods gone") {
+            try await waitUntil("pods gone", timeout: BatchCluster.patience) {
                 let suspended = try await c.job().condition("Suspended")?.status == "True"
                 return try await c.jobPods().isEmpty && suspended
             }
@@ -103,8 +103,8 @@ final class Attempts: Sendable {
     @Test func finishedJobIsDeletedAfterItsTTL() async throws {
         try await BatchCluster.with { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["ttlSecondsAfterFinished": 1]), namespace: "default")
-            try await waitUntil("job complete") { try await c.job().condition("Complete")?.status == "True" }
-            try await waitUntil("job deleted") { try await c.jobs.list(namespace: "default").items.isEmpty }
+            try await waitUntil("job complete", timeout: BatchCluster.patience) { try await c.job().condition("Complete")?.status == "True" }
+            try await waitUntil("job deleted", timeout: BatchCluster.patience) { try await c.jobs.list(namespace: "default").items.isEmpty }
         }
     }
 
@@ -118,7 +118,7 @@ final class Attempts: Sendable {
         }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["completionMode": "Indexed", "completions": 4, "parallelism": 4]),
                                         namespace: "default")
-            try await waitUntil("job complete") { try await c.job().condition("Complete")?.status == "True" }
+            try await waitUntil("job complete", timeout: BatchCluster.patience) { try await c.job().condition("Complete")?.status == "True" }
             let job = try await c.job()
             #expect(job.status?.completedIndexes == "0-3")
             #expect(job.status?.succeeded == 4)
@@ -143,7 +143,7 @@ final class Attempts: Sendable {
         }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["completionMode": "Indexed", "completions": 4, "parallelism": 4]),
                                         namespace: "default")
-            try await waitUntil("three indexes") { try await c.job().status?.completedIndexes == "0,2,3" }
+            try await waitUntil("three indexes", timeout: BatchCluster.patience) { try await c.job().status?.completedIndexes == "0,2,3" }
             let job = try await c.job()
             #expect(job.status?.succeeded == 3 && job.status?.active == 1)
             #expect(job.condition("Complete") == nil)
@@ -156,7 +156,7 @@ final class Attempts: Sendable {
         }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["completionMode": "Indexed", "completions": 3, "parallelism": 3,
                                                                    "backoffLimitPerIndex": 1]), namespace: "default")
-            try await waitUntil("job failed") { try await c.job().condition("Failed")?.status == "True" }
+            try await waitUntil("job failed", timeout: BatchCluster.patience) { try await c.job().condition("Failed")?.status == "True" }
             let job = try await c.job()
             #expect(job.condition("Failed")?.reason == "FailedIndexes")
             #expect(job.condition("Failed")?.message == "Job has failed indexes")
@@ -172,7 +172,7 @@ final class Attempts: Sendable {
         try await BatchCluster.with(outcome: { _ in .fail(exitCode: 42) }) { c in
             let policy: JSONValue = ["rules": [["action": "FailJob", "onExitCodes": ["containerName": "main", "operator": "In", "values": [42]]]]]
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["backoffLimit": 6, "podFailurePolicy": policy]), namespace: "default")
-            try await waitUntil("job failed") { try await c.job().condition("Failed")?.status == "True" }
+            try await waitUntil("job failed", timeout: BatchCluster.patience) { try await c.job().condition("Failed")?.status == "True" }
             let job = try await c.job()
             let pod = try #require(try await c.jobPods().first)
             #expect(job.condition("Failed")?.reason == "PodFailurePolicy")
@@ -190,7 +190,7 @@ final class Attempts: Sendable {
         }) { c in
             let policy: JSONValue = ["rules": [["action": "Ignore", "onPodConditions": [["type": "DisruptionTarget"]]]]]
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["backoffLimit": 0, "podFailurePolicy": policy]), namespace: "default")
-            try await waitUntil("job complete") { try await c.job().condition("Complete")?.status == "True" }
+            try await waitUntil("job complete", timeout: BatchCluster.patience) { try await c.job().condition("Complete")?.status == "True" }
             let job = try await c.job()
             #expect(job.status?.failed == nil)
             #expect(job.status?.succeeded == 1)

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SwiftletAPI
 import SwiftletClient
+import Synchronization
 
 /// Creates a CronJob's Jobs on its schedule, as upstream's cronjob controller v2 (v1.32): one Job per
 /// activation named `<cronjob>-<minutes since epoch>`, the concurrency policy (Allow, Forbid, Replace),
@@ -17,6 +18,9 @@ public final class CronJobController: Sendable {
     let logger: Logger
     /// The time source; the real clock unless the caller runs the controller on another.
     let now: @Sendable () -> Date
+    /// The CronJobs as this controller last wrote them, so that a sync never acts on a cached copy older
+    /// than its own last status write (a stale empty `active` list would let Forbid start a second Job).
+    let written = Mutex<[String: CronJob]>([:])
 
     public init(transport: any APITransport, informers: SharedInformerFactory, logger: Logger,
                 now: @escaping @Sendable () -> Date = { Date() }) {
@@ -33,7 +37,10 @@ public final class CronJobController: Sendable {
         _ = cronJobInformer.addEventHandler(ResourceEventHandler(
             onAdd: { [queue] in queue.add($0.key) },
             onUpdate: { [queue] _, new in queue.add(new.key) },
-            onDelete: { [queue] in queue.add($0.object.key) }))
+            onDelete: { [weak self] deleted in
+                self?.written.withLock { $0[deleted.object.key] = nil }
+                self?.queue.add(deleted.object.key)
+            }))
         _ = jobInformer.addEventHandler(ResourceEventHandler(
             onAdd: { [weak self] in self?.jobChanged($0) },
             onUpdate: { [weak self] _, job in self?.jobChanged(job) },
@@ -49,9 +56,19 @@ public final class CronJobController: Sendable {
         queue.add(ObjectKey.make(namespace: job.metadata?.namespace, name: ref.name ?? ""))
     }
 
+    /// The later of the cached object and the one this controller wrote; resource versions from one store are
+    /// revisions that only grow, so the larger is the newer.
+    private func newer(_ cached: CronJob, _ written: CronJob?) -> CronJob {
+        guard let written, written.metadata?.uid == cached.metadata?.uid,
+              let mine = Int64(written.metadata?.resourceVersion ?? ""), let theirs = Int64(cached.metadata?.resourceVersion ?? ""),
+              mine > theirs else { return cached }
+        return written
+    }
+
     /// Syncs one CronJob and returns when to look at it again (its next activation), if ever.
     func sync(_ key: String) async throws -> Duration? {
-        guard let original = cronJobInformer.indexer.get(key: key) else { return nil }
+        guard let cached = cronJobInformer.indexer.get(key: key) else { return nil }
+        let original = newer(cached, written.withLock { $0[key] })
         let uid = original.metadata?.uid ?? ""
         let children = Lister(indexer: jobInformer.indexer).list(namespace: original.metadata?.namespace ?? "")
             .filter { $0.controllerRef?.uid == uid }
@@ -66,7 +83,8 @@ public final class CronJobController: Sendable {
             syncError = error
         }
         if cleanedUp || changed {
-            _ = try await cronJobs.updateStatus(cronJob)
+            let stored = try await cronJobs.updateStatus(cronJob)
+            written.withLock { $0[key] = stored }
         }
         if let requeue { return requeue }
         if let syncError { throw syncError }
