@@ -134,3 +134,8 @@ struct BatchCluster {
 extension Job {
     func condition(_ type: String) -> JobCondition? { status?.conditions?.first { $0.type == type } }
 }
+
+/// `waitUntil` with the batch suites' patience.
+func eventually(_ what: String, _ condition: () async throws -> Bool) async throws {
+    try await waitUntil(what, timeout: BatchCluster.patience, condition)
+}

@@ -23,7 +23,7 @@ final class Attempts: Sendable {
         let maxActive = Mutex(0)
         try await BatchCluster.with { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["completions": 5, "parallelism": 2]), namespace: "default")
-            try await waitUntil("job complete", timeout: BatchCluster.patience) {
+            try await eventually("job complete") {
                 let active = try await c.jobPods().filter { !["Succeeded", "Failed"].contains($0.status?.phase ?? "") }.count
                 maxActive.withLock { $0 = max($0, active) }
                 return try await c.job().condition("Complete")?.status == "True"
@@ -36,14 +36,14 @@ final class Attempts: Sendable {
             #expect(job.condition("Complete")?.message == "Reached expected number of succeeded pods")
             #expect(try await c.jobPods().count == 5)
             #expect(maxActive.withLock { $0 } <= 2)
-            #expect(try await c.eventMessages(reason: "Completed") == ["Job completed"])
+            try await eventually("event") { try await c.eventMessages(reason: "Completed") == ["Job completed"] }
         }
     }
 
     @Test func failsPastBackoffLimit() async throws {
         try await BatchCluster.with(outcome: { _ in .fail(exitCode: 1) }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["backoffLimit": 2]), namespace: "default")
-            try await waitUntil("job failed", timeout: BatchCluster.patience) { try await c.job().condition("Failed")?.status == "True" }
+            try await eventually("job failed") { try await c.job().condition("Failed")?.status == "True" }
             let job = try await c.job()
             #expect(job.condition("Failed")?.reason == "BackoffLimitExceeded")
             #expect(job.condition("Failed")?.message == "Job has reached the specified backoff limit")
@@ -59,10 +59,12 @@ final class Attempts: Sendable {
         try await BatchCluster.with(outcome: { _ in .run }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["activeDeadlineSeconds": 1, "parallelism": 2, "completions": 4]),
                                         namespace: "default")
-            try await waitUntil("job failed", timeout: BatchCluster.patience) { try await c.job().condition("Failed")?.status == "True" }
+            try await eventually("job failed") { try await c.job().condition("Failed")?.status == "True" }
             let job = try await c.job()
             #expect(job.condition("Failed")?.reason == "DeadlineExceeded")
             #expect(job.condition("Failed")?.message == "Job was active longer than specified deadline")
+            // The two pods stopped by the deadline count as failed.
+            #expect(job.status?.failed == 2)
             #expect(try await c.jobPods().isEmpty)
         }
     }
@@ -70,7 +72,7 @@ final class Attempts: Sendable {
     @Test func suspendedJobStartsNoPodsUntilResumed() async throws {
         try await BatchCluster.with { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["suspend": true]), namespace: "default")
-            try await waitUntil("suspended condition", timeout: BatchCluster.patience) { try await c.job().condition("Suspended")?.status == "True" }
+            try await eventually("suspended condition") { try await c.job().condition("Suspended")?.status == "True" }
             var job = try await c.job()
             #expect(job.condition("Suspended")?.reason == "JobSuspended")
             #expect(job.status?.startTime == nil)
@@ -78,21 +80,21 @@ final class Attempts: Sendable {
             #expect(try await c.jobPods().isEmpty)
 
             _ = try await c.jobs.patch("work", namespace: "default", type: .merge, body: ["spec": ["suspend": false]])
-            try await waitUntil("job complete", timeout: BatchCluster.patience) { try await c.job().condition("Complete")?.status == "True" }
+            try await eventually("job complete") { try await c.job().condition("Complete")?.status == "True" }
             job = try await c.job()
             #expect(job.condition("Suspended")?.status == "False")
             #expect(job.condition("Suspended")?.reason == "JobResumed")
             #expect(job.status?.startTime != nil)
-            #expect(try await c.eventMessages(reason: "Resumed") == ["Job resumed"])
+            try await eventually("event") { try await c.eventMessages(reason: "Resumed") == ["Job resumed"] }
         }
     }
 
     @Test func suspendingARunningJobDeletesItsPods() async throws {
         try await BatchCluster.with(outcome: { _ in .run }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["parallelism": 2, "completions": 2]), namespace: "default")
-            try await waitUntil("two pods", timeout: BatchCluster.patience) { try await c.jobPods().count == 2 }
+            try await eventually("two pods") { try await c.jobPods().count == 2 }
             _ = try await c.jobs.patch("work", namespace: "default", type: .merge, body: ["spec": ["suspend": true]])
-            try await waitUntil("pods gone", timeout: BatchCluster.patience) {
+            try await eventually("pods gone") {
                 let suspended = try await c.job().condition("Suspended")?.status == "True"
                 return try await c.jobPods().isEmpty && suspended
             }
@@ -103,8 +105,8 @@ final class Attempts: Sendable {
     @Test func finishedJobIsDeletedAfterItsTTL() async throws {
         try await BatchCluster.with { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["ttlSecondsAfterFinished": 1]), namespace: "default")
-            try await waitUntil("job complete", timeout: BatchCluster.patience) { try await c.job().condition("Complete")?.status == "True" }
-            try await waitUntil("job deleted", timeout: BatchCluster.patience) { try await c.jobs.list(namespace: "default").items.isEmpty }
+            try await eventually("job complete") { try await c.job().condition("Complete")?.status == "True" }
+            try await eventually("job deleted") { try await c.jobs.list(namespace: "default").items.isEmpty }
         }
     }
 
@@ -118,7 +120,7 @@ final class Attempts: Sendable {
         }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["completionMode": "Indexed", "completions": 4, "parallelism": 4]),
                                         namespace: "default")
-            try await waitUntil("job complete", timeout: BatchCluster.patience) { try await c.job().condition("Complete")?.status == "True" }
+            try await eventually("job complete") { try await c.job().condition("Complete")?.status == "True" }
             let job = try await c.job()
             #expect(job.status?.completedIndexes == "0-3")
             #expect(job.status?.succeeded == 4)
@@ -143,7 +145,7 @@ final class Attempts: Sendable {
         }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["completionMode": "Indexed", "completions": 4, "parallelism": 4]),
                                         namespace: "default")
-            try await waitUntil("three indexes", timeout: BatchCluster.patience) { try await c.job().status?.completedIndexes == "0,2,3" }
+            try await eventually("three indexes") { try await c.job().status?.completedIndexes == "0,2,3" }
             let job = try await c.job()
             #expect(job.status?.succeeded == 3 && job.status?.active == 1)
             #expect(job.condition("Complete") == nil)
@@ -156,7 +158,7 @@ final class Attempts: Sendable {
         }) { c in
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["completionMode": "Indexed", "completions": 3, "parallelism": 3,
                                                                    "backoffLimitPerIndex": 1]), namespace: "default")
-            try await waitUntil("job failed", timeout: BatchCluster.patience) { try await c.job().condition("Failed")?.status == "True" }
+            try await eventually("job failed") { try await c.job().condition("Failed")?.status == "True" }
             let job = try await c.job()
             #expect(job.condition("Failed")?.reason == "FailedIndexes")
             #expect(job.condition("Failed")?.message == "Job has failed indexes")
@@ -172,7 +174,7 @@ final class Attempts: Sendable {
         try await BatchCluster.with(outcome: { _ in .fail(exitCode: 42) }) { c in
             let policy: JSONValue = ["rules": [["action": "FailJob", "onExitCodes": ["containerName": "main", "operator": "In", "values": [42]]]]]
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["backoffLimit": 6, "podFailurePolicy": policy]), namespace: "default")
-            try await waitUntil("job failed", timeout: BatchCluster.patience) { try await c.job().condition("Failed")?.status == "True" }
+            try await eventually("job failed") { try await c.job().condition("Failed")?.status == "True" }
             let job = try await c.job()
             let pod = try #require(try await c.jobPods().first)
             #expect(job.condition("Failed")?.reason == "PodFailurePolicy")
@@ -190,7 +192,7 @@ final class Attempts: Sendable {
         }) { c in
             let policy: JSONValue = ["rules": [["action": "Ignore", "onPodConditions": [["type": "DisruptionTarget"]]]]]
             _ = try await c.jobs.create(try BatchCluster.job(spec: ["backoffLimit": 0, "podFailurePolicy": policy]), namespace: "default")
-            try await waitUntil("job complete", timeout: BatchCluster.patience) { try await c.job().condition("Complete")?.status == "True" }
+            try await eventually("job complete") { try await c.job().condition("Complete")?.status == "True" }
             let job = try await c.job()
             #expect(job.status?.failed == nil)
             #expect(job.status?.succeeded == 1)
@@ -230,14 +232,17 @@ final class Attempts: Sendable {
     static func failedPod(exitCode: Int32, container: String = "main", conditions: [PodCondition] = []) -> Pod {
         Pod(metadata: ObjectMeta(name: "x", namespace: "default"),
             status: PodStatus(conditions: conditions,
-                              containerStatuses: [ContainerStatus(name: container, state: ContainerState(terminated: ContainerStateTerminated(exitCode: exitCode)))],
+                              containerStatuses: [ContainerStatus(name: container,
+                                                                  state: ContainerState(terminated: ContainerStateTerminated(exitCode: exitCode)))],
                               phase: "Failed"))
     }
 
     @Test func podFailurePolicyRulesMatchInOrder() {
         let policy = PodFailurePolicy(rules: [
-            PodFailurePolicyRule(action: "Ignore", onPodConditions: [PodFailurePolicyOnPodConditionsPattern(status: "True", type: "DisruptionTarget")]),
-            PodFailurePolicyRule(action: "FailJob", onExitCodes: PodFailurePolicyOnExitCodesRequirement(containerName: "main", operator: "In", values: [42])),
+            PodFailurePolicyRule(action: "Ignore",
+                                 onPodConditions: [PodFailurePolicyOnPodConditionsPattern(status: "True", type: "DisruptionTarget")]),
+            PodFailurePolicyRule(action: "FailJob",
+                                 onExitCodes: PodFailurePolicyOnExitCodesRequirement(containerName: "main", operator: "In", values: [42])),
             PodFailurePolicyRule(action: "Count", onExitCodes: PodFailurePolicyOnExitCodesRequirement(operator: "NotIn", values: [1, 2])),
         ])
         let failJob = PodFailurePolicyMatch(policy: policy, pod: Self.failedPod(exitCode: 42))

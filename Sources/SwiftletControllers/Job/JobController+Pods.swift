@@ -5,8 +5,9 @@ import Synchronization
 
 extension JobController {
     /// Brings the running pods to what the Job wants (upstream's `manageJob`) and returns how many are active
-    /// afterwards: creates missing pods once the failure backoff has passed, deletes surplus and duplicate ones.
-    func manage(_ job: Job, key: String, pods: JobPods, now: Date) async -> Int {
+    /// afterwards (`succeeded` counts NonIndexed successes, including pods since deleted): creates missing
+    /// pods once the failure backoff has passed, deletes surplus and duplicate ones.
+    func manage(_ job: Job, key: String, pods: JobPods, succeeded: Int, now: Date) async -> Int {
         guard expectations.satisfiedExpectations(key) else { return pods.active.count }
         let spec = job.spec ?? JobSpec()
         let indexed = spec.completionMode == "Indexed"
@@ -31,9 +32,9 @@ extension JobController {
         let wantActive: Int
         if spec.completions == nil {
             // Work-queue Jobs: once one pod succeeded, leave the running ones running and start no more.
-            wantActive = pods.succeeded.isEmpty ? parallelism : active.count
+            wantActive = succeeded == 0 ? parallelism : active.count
         } else {
-            let done = indexed ? pods.succeededIndexes.count + pods.failedIndexes.count : pods.succeeded.count
+            let done = indexed ? pods.succeededIndexes.count + pods.failedIndexes.count : succeeded
             wantActive = max(0, min(parallelism, completions - done))
         }
 

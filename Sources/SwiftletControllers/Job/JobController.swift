@@ -89,18 +89,25 @@ public final class JobController: Sendable {
         var status = job.status ?? JobStatus()
         if status.startTime == nil && !suspended { status.startTime = Time(now) }
 
+        // Counts never go down when finished pods are deleted (upstream tracks them with finalizers).
+        var failed = max(Int(status.failed ?? 0), pods.countedFailures.count)
+        let succeeded = max(Int(status.succeeded ?? 0), pods.succeeded.count)
         var finish = existingFinish(job)
-        if finish == nil { finish = failure(job, pods, status: status, now: now) }
+        if finish == nil {
+            finish = failure(job, pods, failed: failed, status: status, now: now)
+            // Running pods stopped because the Job failed count as failed, as upstream counts them.
+            if finish?.terminal == "Failed" { failed += pods.active.count }
+        }
         if finish == nil {
             let completions = Int(spec.completions ?? 0)
             let completed: Bool
             if indexed {
                 completed = pods.succeededIndexes.count >= completions
             } else if let completions = spec.completions {
-                completed = pods.succeeded.count >= Int(completions)
+                completed = succeeded >= Int(completions)
             } else {
                 // Work-queue Jobs complete once a pod succeeded and the others have finished.
-                completed = !pods.succeeded.isEmpty && pods.active.isEmpty
+                completed = succeeded > 0 && pods.active.isEmpty
             }
             if indexed, spec.backoffLimitPerIndex != nil, pods.failedIndexes.count > 0,
                pods.failedIndexes.count + pods.succeededIndexes.count >= completions {
@@ -139,7 +146,7 @@ public final class JobController: Sendable {
                 status.startTime = Time(now)
                 events.record(job, reason: "Resumed", message: "Job resumed")
             }
-            status.active = Self.omittingZero(await manage(job, key: key, pods: pods, now: now))
+            status.active = Self.omittingZero(await manage(job, key: key, pods: pods, succeeded: succeeded, now: now))
             if let deadline = spec.activeDeadlineSeconds, let start = status.startTime {
                 let left = Double(deadline) - now.timeIntervalSince(start.date)
                 queue.addAfter(key, delay: .milliseconds(Int64(max(left, 0) * 1000) + 100))
@@ -150,9 +157,9 @@ public final class JobController: Sendable {
             status.succeeded = Self.omittingZero(pods.succeededIndexes.count)
             if spec.backoffLimitPerIndex != nil { status.failedIndexes = pods.failedIndexes.description }
         } else {
-            status.succeeded = Self.omittingZero(pods.succeeded.count)
+            status.succeeded = Self.omittingZero(succeeded)
         }
-        status.failed = Self.omittingZero(pods.countedFailures.count)
+        status.failed = Self.omittingZero(failed)
         status.ready = Int32(pods.active.filter(\.isReady).count)
         status.terminating = Int32(pods.terminating.count)
         if status.uncountedTerminatedPods == nil { status.uncountedTerminatedPods = UncountedTerminatedPods() }
@@ -178,12 +185,12 @@ public final class JobController: Sendable {
 
     /// The first failure that ends the Job, in upstream's order: a FailJob rule, the backoff limit, the deadline,
     /// then too many failed indexes.
-    private func failure(_ job: Job, _ pods: JobPods, status: JobStatus, now: Date) -> Finish? {
+    private func failure(_ job: Job, _ pods: JobPods, failed: Int, status: JobStatus, now: Date) -> Finish? {
         let spec = job.spec ?? JobSpec()
         if let message = pods.failJobMessage { return .failed("PodFailurePolicy", message) }
         let backoffLimit = spec.backoffLimit ?? 6
         let restarts = spec.template?.spec?.restartPolicy == "OnFailure" ? pods.restartsOfRunningPods : 0
-        if pods.countedFailures.count > Int(backoffLimit) || (restarts > 0 && restarts >= max(backoffLimit, 1)) {
+        if failed > Int(backoffLimit) || (restarts > 0 && restarts >= max(backoffLimit, 1)) {
             return .failed("BackoffLimitExceeded", "Job has reached the specified backoff limit")
         }
         if spec.suspend != true, let deadline = spec.activeDeadlineSeconds, let start = status.startTime,

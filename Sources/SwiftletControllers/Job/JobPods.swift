@@ -42,13 +42,17 @@ struct JobPods: Sendable {
         }
         countedFailures = counted
         self.failJobMessage = failJobMessage
-        let succeededIndexes = indexed ? CompletionIndexes(succeeded.compactMap { JobIndex.of($0, completions: completions) }) : CompletionIndexes([])
+        // Indexes already recorded in the status stay done even when their pods have since been deleted.
+        let recordedSucceeded = CompletionIndexes(parsing: job.status?.completedIndexes, completions: completions).sorted
+        let succeededIndexes = indexed
+            ? CompletionIndexes(recordedSucceeded + succeeded.compactMap { JobIndex.of($0, completions: completions) }) : CompletionIndexes([])
         self.succeededIndexes = succeededIndexes
         if indexed, let limit = spec?.backoffLimitPerIndex {
             var failuresPerIndex: [Int: Int] = [:]
             for pod in counted { if let index = JobIndex.of(pod, completions: completions) { failuresPerIndex[index, default: 0] += 1 } }
             let pastLimit = failuresPerIndex.filter { $0.value > Int(limit) }.map(\.key)
-            failedIndexes = CompletionIndexes((pastLimit + failedByRule).filter { !succeededIndexes.contains($0) })
+            let recordedFailed = CompletionIndexes(parsing: job.status?.failedIndexes, completions: completions).sorted
+            failedIndexes = CompletionIndexes((recordedFailed + pastLimit + failedByRule).filter { !succeededIndexes.contains($0) })
         } else {
             failedIndexes = CompletionIndexes([])
         }
