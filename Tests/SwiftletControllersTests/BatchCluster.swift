@@ -41,7 +41,7 @@ struct BatchCluster {
     static let patience: Duration = .seconds(60)
 
     /// Pod failure backoff is shortened to 100 ms so retries happen within a test; a `clock` drives the CronJob
-    /// controller, with informers resyncing every 100 ms so a moved clock is noticed.
+    /// controller, with informers resyncing every 250 ms so a moved clock is noticed.
     static func with(clock: ManualClock? = nil, outcome: @escaping @Sendable (Pod) -> PodOutcome = { _ in .succeed },
                      _ body: (BatchCluster) async throws -> Void) async throws {
         var logger = Logger(label: "test")
@@ -57,7 +57,7 @@ struct BatchCluster {
                                         openAPI: OpenAPIDocuments(resources: ResourceCatalog.all), logger: logger)
         let cluster = BatchCluster(transport: InProcessTransport(handler: handler, identity: ClientIdentity(component: "test")),
                                    outcome: outcome)
-        let informers = SharedInformerFactory(transport: cluster.transport, defaultResync: clock == nil ? nil : .milliseconds(100),
+        let informers = SharedInformerFactory(transport: cluster.transport, defaultResync: clock == nil ? nil : .milliseconds(250),
                                               logger: logger)
         let jobController = JobController(transport: cluster.transport, informers: informers, logger: logger,
                                           podFailureBackoff: .milliseconds(100), maxPodFailureBackoff: .seconds(1))

@@ -128,7 +128,8 @@ final class NodeMode: Sendable {
     func set(_ outcome: PodOutcome) { mode.withLock { $0 = outcome } }
 }
 
-@Suite struct CronJobControllerTests {
+/// Serialized: each test runs a cluster whose informers resync four times a second, which weighs on two cores.
+@Suite(.serialized) struct CronJobControllerTests {
     /// The start of the next minute plus `seconds`, after `date`.
     static func minute(after date: Date, plus seconds: Double = 5, minutes: Int = 1) -> Date {
         Date(timeIntervalSince1970: ((date.timeIntervalSince1970 / 60).rounded(.down) + Double(minutes)) * 60 + seconds)
