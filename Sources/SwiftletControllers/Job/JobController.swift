@@ -74,6 +74,8 @@ public final class JobController: Sendable {
 
     func sync(_ key: String) async throws {
         guard let job = jobInformer.indexer.get(key: key) else { return }
+        // A Job handed to another controller through spec.managedBy is theirs alone (upstream's JobManagedBy).
+        if let manager = job.spec?.managedBy, manager != "kubernetes.io/job-controller" { return }
         if job.hasCondition("Complete") || job.hasCondition("Failed") {
             try await deleteIfExpired(job)
             return
