@@ -39,6 +39,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
             nodeIPAM = nil
         }
         let statefulSets = StatefulSetController(transport: transport, informers: informers, logger: logger)
+        let cronJobs = CronJobController(transport: transport, informers: informers, logger: logger)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await informers.run() }
@@ -52,6 +53,7 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 group.addTask { await podGC.run() }
                 if let nodeIPAM { group.addTask { await nodeIPAM.run() } }
                 group.addTask { await statefulSets.run() }
+                group.addTask { await cronJobs.run() }
                 await group.waitForAll()
             }
         }

@@ -73,6 +73,10 @@ import Testing
          "spec.accessModes: Required value: at least 1 access mode is required"),
         ("Job", "batch", #"{"spec":{"template":{"spec":{"restartPolicy":"Always","containers":[{"name":"c","image":"i"}]}}}}"#,
          #"spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never""#),
+        ("CronJob", "batch", #"{"spec":{"schedule":"CRON_TZ=UTC 0 9 * * *","jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"i"}]}}}}}}"#,
+         #"spec.schedule: Invalid value: "CRON_TZ=UTC 0 9 * * *": cannot use TZ or CRON_TZ in schedule, use timeZone field instead"#),
+        ("CronJob", "batch", #"{"spec":{"schedule":"0 9 * * *","timeZone":"Mars/Base","jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"c","image":"i"}]}}}}}}"#,
+         #"spec.timeZone: Invalid value: "Mars/Base": unknown time zone Mars/Base"#),
         ("Endpoints", "", #"{"subsets":[{"addresses":[{"ip":"nope"}],"ports":[{"port":0}]}]}"#,
          #"subsets[0].addresses[0].ip: Invalid value: "nope": must be a valid IP address"#),
     ])

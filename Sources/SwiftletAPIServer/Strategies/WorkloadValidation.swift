@@ -1,3 +1,4 @@
+import Foundation
 import SwiftletAPI
 
 /// Upstream's checks of the workload kinds: selectors that match their template, replica counts, strategies,
@@ -116,6 +117,20 @@ enum WorkloadValidation {
         case "CronJob":
             let schedule = spec?["schedule"]?.stringValue ?? ""
             if schedule.isEmpty { errors.append(.required("spec.schedule")) }
+            // Upstream's validateScheduleFormat and validateTimeZone (the zone belongs in spec.timeZone).
+            if schedule.contains("TZ") {
+                errors.append(.invalid("spec.schedule", .string(schedule), "cannot use TZ or CRON_TZ in schedule, use timeZone field instead"))
+            }
+            if let zone = spec?["timeZone"]?.stringValue {
+                if zone.isEmpty {
+                    errors.append(.invalid("spec.timeZone", .string(zone), "timeZone must be nil or non-empty string"))
+                } else if zone.caseInsensitiveCompare("Local") == .orderedSame {
+                    errors.append(.invalid("spec.timeZone", .string(zone),
+                                           "timeZone must be an explicit time zone as defined in https://www.iana.org/time-zones"))
+                } else if zone != "UTC" && TimeZone(identifier: zone) == nil {
+                    errors.append(.invalid("spec.timeZone", .string(zone), "unknown time zone \(zone)"))
+                }
+            }
             let policy = spec?["concurrencyPolicy"]?.stringValue ?? "Allow"
             if !["Allow", "Forbid", "Replace"].contains(policy) {
                 errors.append(.notSupported("spec.concurrencyPolicy", policy, ["Allow", "Forbid", "Replace"]))

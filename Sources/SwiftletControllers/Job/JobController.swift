@@ -3,9 +3,10 @@ import Logging
 import SwiftletAPI
 import SwiftletClient
 
-/// Runs a Job's pods to completion: up to `parallelism` at once until `completions` succeed, failing the
-/// Job past `backoffLimit` failures or `activeDeadlineSeconds` — upstream's job controller for the
-/// NonIndexed mode (Indexed mode, pod failure policies and retry delays are still to come).
+/// Runs a Job's pods to completion, as upstream's job controller (v1.32): up to `parallelism` pods at once
+/// until `completions` succeed (NonIndexed) or every index 0..<completions has succeeded (Indexed), replacing
+/// failed pods after an exponential delay, applying the pod failure policy, and failing the Job past
+/// `backoffLimit`, `backoffLimitPerIndex`/`maxFailedIndexes` or `activeDeadlineSeconds`.
 public final class JobController: Sendable {
     let jobs: ResourceClient<Job>
     let pods: ResourceClient<Pod>
@@ -15,14 +16,21 @@ public final class JobController: Sendable {
     let expectations = ControllerExpectations()
     let events: EventRecorder
     let logger: Logger
+    /// The delay after the first failed pod, doubled per further failure (upstream's `DefaultJobPodFailureBackOff`).
+    let podFailureBackoff: Duration
+    /// The longest delay between failed pods (upstream's `MaxJobPodFailureBackOff`).
+    let maxPodFailureBackoff: Duration
 
-    public init(transport: any APITransport, informers: SharedInformerFactory, logger: Logger) {
+    public init(transport: any APITransport, informers: SharedInformerFactory, logger: Logger,
+                podFailureBackoff: Duration = PodFailureBackoff.base, maxPodFailureBackoff: Duration = PodFailureBackoff.cap) {
         jobs = ResourceClient<Job>(transport: transport)
         pods = ResourceClient<Pod>(transport: transport)
         jobInformer = informers.informer(for: Job.self)
         podInformer = informers.informer(for: Pod.self)
         events = EventRecorder(transport: transport, component: "job-controller", logger: logger)
         self.logger = logger
+        self.podFailureBackoff = podFailureBackoff
+        self.maxPodFailureBackoff = maxPodFailureBackoff
     }
 
     public func run() async {
@@ -49,103 +57,161 @@ public final class JobController: Sendable {
         queue.add(key)
     }
 
-    static func condition(_ job: Job, _ type: String) -> Bool {
-        job.status?.conditions?.contains { $0.type == type && $0.status == "True" } ?? false
+    /// A terminal or interim condition the sync decided on: the interim type is written first, the terminal one
+    /// once no pod of the Job is still running (upstream delays Failed and Complete until pods terminated).
+    struct Finish {
+        var interim: String
+        var terminal: String
+        var reason: String
+        var message: String
+
+        static func failed(_ reason: String, _ message: String) -> Finish {
+            Finish(interim: "FailureTarget", terminal: "Failed", reason: reason, message: message)
+        }
+        static let completed = Finish(interim: "SuccessCriteriaMet", terminal: "Complete", reason: "CompletionsReached",
+                                      message: "Reached expected number of succeeded pods")
     }
 
     func sync(_ key: String) async throws {
         guard let job = jobInformer.indexer.get(key: key) else { return }
-        if Self.condition(job, "Complete") || Self.condition(job, "Failed") {
+        // A Job handed to another controller through spec.managedBy is theirs alone (upstream's JobManagedBy).
+        if let manager = job.spec?.managedBy, manager != "kubernetes.io/job-controller" { return }
+        if job.hasCondition("Complete") || job.hasCondition("Failed") {
             try await deleteIfExpired(job)
             return
         }
         let uid = job.metadata?.uid ?? ""
         let owned = Lister(indexer: podInformer.indexer).list(namespace: job.metadata?.namespace ?? "")
             .filter { $0.controllerRef?.uid == uid }
-        let active = owned.filter(\.isActive)
-        let succeeded = Int32(owned.filter { $0.status?.phase == "Succeeded" }.count)
-        let failed = Int32(owned.filter { $0.status?.phase == "Failed" }.count)
-        let parallelism = Int(job.spec?.parallelism ?? 1)
-        let completions = job.spec?.completions
-        let now = Time.now()
+        let pods = JobPods(job: job, pods: owned)
+        let spec = job.spec ?? JobSpec()
+        let indexed = spec.completionMode == "Indexed"
+        let suspended = spec.suspend == true
+        let now = Date()
         var status = job.status ?? JobStatus()
-        if status.startTime == nil && job.spec?.suspend != true { status.startTime = now }
+        if status.startTime == nil && !suspended { status.startTime = Time(now) }
 
-        var finished: (type: String, target: String, reason: String, message: String)?
-        if failed > (job.spec?.backoffLimit ?? 6) {
-            finished = ("Failed", "FailureTarget", "BackoffLimitExceeded", "Job has reached the specified backoff limit")
-        } else if let deadline = job.spec?.activeDeadlineSeconds, let start = status.startTime,
-                  Date().timeIntervalSince(start.date) >= Double(deadline) {
-            finished = ("Failed", "FailureTarget", "DeadlineExceeded", "Job was active longer than specified deadline")
-        } else if let completions, succeeded >= completions {
-            finished = ("Complete", "SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods")
-        } else if completions == nil, succeeded > 0, active.isEmpty {
-            finished = ("Complete", "SuccessCriteriaMet", "CompletionsReached", "Reached expected number of succeeded pods")
+        // Counts never go down when finished pods are deleted (upstream tracks them with finalizers).
+        var failed = max(Int(status.failed ?? 0), pods.countedFailures.count)
+        let succeeded = max(Int(status.succeeded ?? 0), pods.succeeded.count)
+        var finish = existingFinish(job)
+        if finish == nil {
+            finish = failure(job, pods, failed: failed, status: status, now: now)
+            // Running pods stopped because the Job failed count as failed, as upstream counts them.
+            if finish?.terminal == "Failed" { failed += pods.active.count }
+        }
+        if finish == nil {
+            let completions = Int(spec.completions ?? 0)
+            let completed: Bool
+            if indexed {
+                completed = pods.succeededIndexes.count >= completions
+            } else if let completions = spec.completions {
+                completed = succeeded >= Int(completions)
+            } else {
+                // Work-queue Jobs complete once a pod succeeded and the others have finished.
+                completed = succeeded > 0 && pods.active.isEmpty
+            }
+            if indexed, spec.backoffLimitPerIndex != nil, pods.failedIndexes.count > 0,
+               pods.failedIndexes.count + pods.succeededIndexes.count >= completions {
+                finish = .failed("FailedIndexes", "Job has failed indexes")
+            } else if completed {
+                finish = .completed
+            }
         }
 
-        if let finished {
-            for pod in active { _ = try? await pods.delete(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace) }
-            var conditions = status.conditions ?? []
-            for type in [finished.target, finished.type] where !conditions.contains(where: { $0.type == type }) {
-                conditions.append(JobCondition(lastProbeTime: now, lastTransitionTime: now, message: finished.message,
-                                               reason: finished.reason, status: "True", type: type))
+        if let finish {
+            for pod in pods.active { await deletePod(pod) }
+            status.conditions = Self.setting(status.conditions, type: finish.interim, reason: finish.reason, message: finish.message, now: now)
+            if pods.active.isEmpty && pods.terminating.isEmpty {
+                status.conditions = Self.setting(status.conditions, type: finish.terminal, reason: finish.reason, message: finish.message, now: now)
+                if finish.terminal == "Complete" {
+                    status.completionTime = Time(now)
+                    events.record(job, reason: "Completed", message: "Job completed")
+                } else {
+                    events.record(job, type: "Warning", reason: finish.reason, message: finish.message)
+                }
             }
+            status.active = nil
+        } else if suspended {
+            for pod in pods.active { await deletePod(pod) }
+            status.active = nil
+            let (conditions, changed) = Self.ensuring(status.conditions, type: "Suspended", status: "True", reason: "JobSuspended",
+                                                      message: "Job suspended", now: now)
             status.conditions = conditions
-            if finished.type == "Complete" { status.completionTime = now }
-            events.record(job, type: finished.type == "Complete" ? "Normal" : "Warning",
-                          reason: finished.type == "Complete" ? "Completed" : finished.reason,
-                          message: finished.type == "Complete" ? "Job completed" : finished.message)
-            status.active = nil
-        } else if job.spec?.suspend == true {
-            for pod in active { _ = try? await pods.delete(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace) }
-            status.active = nil
-        } else if expectations.satisfiedExpectations(key) {
-            let remaining = completions.map { Int($0 - succeeded) } ?? (succeeded > 0 ? 0 : parallelism)
-            let wanted = max(0, min(parallelism, remaining))
-            if active.count < wanted {
-                let count = wanted - active.count
-                expectations.expectCreations(key, count: count)
-                let outcome = await SlowStart.run(count: count) { [self] in try await self.createPod(for: job) }
-                if outcome.successes < count { expectations.lowerExpectations(key, add: count - outcome.successes, delete: 0) }
-                if let error = outcome.firstError {
-                    events.record(job, type: "Warning", reason: "FailedCreate", message: "Error creating: \(error)")
-                }
-            } else if active.count > wanted {
-                for pod in active.prefix(active.count - wanted) {
-                    _ = try? await pods.delete(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace)
-                }
+            if changed { events.record(job, reason: "Suspended", message: "Job suspended") }
+        } else {
+            let (conditions, resumed) = Self.ensuring(status.conditions, type: "Suspended", status: "False", reason: "JobResumed",
+                                                      message: "Job resumed", now: now)
+            status.conditions = conditions
+            if resumed {
+                // ActiveDeadlineSeconds counts continuous activity, so a resumed Job starts its clock again.
+                status.startTime = Time(now)
+                events.record(job, reason: "Resumed", message: "Job resumed")
             }
-            status.active = Int32(max(active.count, wanted)) == 0 ? nil : Int32(max(active.count, wanted))
+            status.active = Self.omittingZero(await manage(job, key: key, pods: pods, succeeded: succeeded, now: now))
+            if let deadline = spec.activeDeadlineSeconds, let start = status.startTime {
+                let left = Double(deadline) - now.timeIntervalSince(start.date)
+                queue.addAfter(key, delay: .milliseconds(Int64(max(left, 0) * 1000) + 100))
+            }
         }
-        status.succeeded = succeeded == 0 ? nil : succeeded
-        status.failed = failed == 0 ? nil : failed
-        let ready = Int32(active.filter(\.isReady).count)
-        status.ready = ready
-        status.terminating = Int32(owned.filter { $0.metadata?.deletionTimestamp != nil }.count)
+        if indexed {
+            status.completedIndexes = pods.succeededIndexes.description
+            status.succeeded = Self.omittingZero(pods.succeededIndexes.count)
+            if spec.backoffLimitPerIndex != nil { status.failedIndexes = pods.failedIndexes.description }
+        } else {
+            status.succeeded = Self.omittingZero(succeeded)
+        }
+        status.failed = Self.omittingZero(failed)
+        status.ready = Int32(pods.active.filter(\.isReady).count)
+        status.terminating = Int32(pods.terminating.count)
         if status.uncountedTerminatedPods == nil { status.uncountedTerminatedPods = UncountedTerminatedPods() }
-        if let deadline = job.spec?.activeDeadlineSeconds, finished == nil, let start = status.startTime {
-            let left = Double(deadline) - Date().timeIntervalSince(start.date)
-            queue.addAfter(key, delay: .milliseconds(Int64(max(left, 0) * 1000) + 100))
-        }
         guard status != job.status else { return }
         var updated = job
         updated.status = status
         do {
             _ = try await jobs.updateStatus(updated)
-        } catch let error as APIError where error.reason == .conflict || error.reason == .notFound {
-            return
+        } catch let error as APIError {
+            // A conflict or a deleted Job brings a newer version through the informer, which syncs again.
+            guard error.reason == .conflict || error.reason == .notFound else { throw error }
         }
     }
 
-    private func createPod(for job: Job) async throws {
-        let template = job.spec?.template
-        let pod = Pod(metadata: ObjectMeta(annotations: template?.metadata?.annotations, generateName: "\(job.metadata?.name ?? "job")-",
-                                           labels: template?.metadata?.labels, namespace: job.metadata?.namespace,
-                                           ownerReferences: [OwnerReference(apiVersion: "batch/v1", blockOwnerDeletion: true, controller: true,
-                                                                            kind: "Job", name: job.metadata?.name, uid: job.metadata?.uid)]),
-                      spec: template?.spec)
-        let created = try await pods.create(pod, namespace: job.metadata?.namespace)
-        events.record(job, reason: "SuccessfulCreate", message: "Created pod: \(created.metadata?.name ?? "")")
+    /// A FailureTarget or SuccessCriteriaMet already written by an earlier sync: the Job finishes that way.
+    private func existingFinish(_ job: Job) -> Finish? {
+        if let target = job.status?.conditions?.first(where: { $0.type == "FailureTarget" && $0.status == "True" }) {
+            return .failed(target.reason ?? "", target.message ?? "")
+        }
+        if job.hasCondition("SuccessCriteriaMet") { return .completed }
+        return nil
+    }
+
+    /// The first failure that ends the Job, in upstream's order: a FailJob rule, the backoff limit, the deadline,
+    /// then too many failed indexes.
+    private func failure(_ job: Job, _ pods: JobPods, failed: Int, status: JobStatus, now: Date) -> Finish? {
+        let spec = job.spec ?? JobSpec()
+        if let message = pods.failJobMessage { return .failed("PodFailurePolicy", message) }
+        let backoffLimit = spec.backoffLimit ?? 6
+        let restarts = spec.template?.spec?.restartPolicy == "OnFailure" ? pods.restartsOfRunningPods : 0
+        if failed > Int(backoffLimit) || (restarts > 0 && restarts >= max(backoffLimit, 1)) {
+            return .failed("BackoffLimitExceeded", "Job has reached the specified backoff limit")
+        }
+        if spec.suspend != true, let deadline = spec.activeDeadlineSeconds, let start = status.startTime,
+           now.timeIntervalSince(start.date) >= Double(deadline) {
+            return .failed("DeadlineExceeded", "Job was active longer than specified deadline")
+        }
+        if spec.completionMode == "Indexed", spec.backoffLimitPerIndex != nil, let maxFailed = spec.maxFailedIndexes,
+           pods.failedIndexes.count > Int(maxFailed) {
+            return .failed("MaxFailedIndexesExceeded", "Job has exceeded the specified maximal number of failed indexes")
+        }
+        return nil
+    }
+
+    func deletePod(_ pod: Pod) async {
+        do {
+            _ = try await pods.delete(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace)
+        } catch {
+            logger.info("deleting job pod failed", metadata: ["pod": "\(pod.key)", "error": "\(error)"])
+        }
     }
 
     /// ttlSecondsAfterFinished: the finished Job (and, by background cascade, its pods) goes after the TTL.
