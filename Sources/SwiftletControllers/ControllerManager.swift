@@ -24,6 +24,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
         let deployments = DeploymentController(transport: transport, informers: informers, logger: logger)
         let garbageCollector = GarbageCollector(transport: transport, informers: informers, logger: logger)
         let jobs = JobController(transport: transport, informers: informers, logger: logger)
+        let daemonSets = DaemonSetController(transport: transport, informers: informers, logger: logger)
+        let disruption = DisruptionController(transport: transport, informers: informers, logger: logger)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await informers.run() }
@@ -32,6 +34,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 group.addTask { await deployments.run() }
                 group.addTask { await garbageCollector.run() }
                 group.addTask { await jobs.run() }
+                group.addTask { await daemonSets.run() }
+                group.addTask { await disruption.run() }
                 await group.waitForAll()
             }
         }
