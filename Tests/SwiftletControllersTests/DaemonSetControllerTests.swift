@@ -111,14 +111,15 @@ struct DaemonSetCluster {
     }
 }
 
-@Suite struct DaemonSetControllerTests {
+/// One at a time: each test runs a whole API server, controller and node loop, and the suite shares two cores with the rest.
+@Suite(.serialized) struct DaemonSetControllerTests {
     @Test func onePodPerNodeWithRevisionAndStatus() async throws {
         try await DaemonSetCluster.with { c in
             for name in ["n1", "n2", "n3"] { try await c.addNode(name) }
             let created = try await c.daemonSets.create(DaemonSetCluster.daemonSet(), namespace: "default")
             #expect(created.metadata?.annotations?[DaemonSetController.templateGenerationAnnotation] == "1")
             #expect(created.spec?.updateStrategy?.rollingUpdate?.maxUnavailable == .int(1))
-            try await waitUntil("a pod on every node") { try await c.isSettled(on: ["n1", "n2", "n3"], image: "agent:1") }
+            try await waitUntil("a pod on every node", timeout: .seconds(60)) { try await c.isSettled(on: ["n1", "n2", "n3"], image: "agent:1") }
 
             let revisions = try await c.revisions.list(namespace: "default").items
             #expect(revisions.count == 1)
@@ -143,7 +144,7 @@ struct DaemonSetCluster {
                                              "node.kubernetes.io/unschedulable"]))
                 #expect(!keys.contains("node.kubernetes.io/network-unavailable"))
             }
-            try await waitUntil("creation events") {
+            try await waitUntil("creation events", timeout: .seconds(60)) {
                 try await c.events.list(namespace: "default").items.filter { $0.reason == "SuccessfulCreate" && $0.message?.hasPrefix("Created pod: agent-") == true }.count == 3
             }
         }
@@ -157,40 +158,40 @@ struct DaemonSetCluster {
             // The automatic unschedulable toleration lets daemon pods onto cordoned nodes.
             try await c.addNode("cordoned", labels: ["disk": "ssd"], taints: [Taint(effect: "NoSchedule", key: "node.kubernetes.io/unschedulable")])
             _ = try await c.daemonSets.create(DaemonSetCluster.daemonSet(nodeSelector: ["disk": "ssd"]), namespace: "default")
-            try await waitUntil("pods on eligible nodes") { try await c.isSettled(on: ["ssd1", "cordoned"], image: "agent:1") }
+            try await waitUntil("pods on eligible nodes", timeout: .seconds(60)) { try await c.isSettled(on: ["ssd1", "cordoned"], image: "agent:1") }
 
             try await c.addNode("ssd2", labels: ["disk": "ssd"])
-            try await waitUntil("a pod on the new node") { try await c.isSettled(on: ["ssd1", "ssd2", "cordoned"], image: "agent:1") }
+            try await waitUntil("a pod on the new node", timeout: .seconds(60)) { try await c.isSettled(on: ["ssd1", "ssd2", "cordoned"], image: "agent:1") }
 
             // A node that stops matching loses its pod.
             _ = try await c.nodes.patch("ssd1", type: .merge, body: ["metadata": ["labels": ["disk": "hdd"]]])
-            try await waitUntil("pod gone from the relabelled node") { try await c.isSettled(on: ["ssd2", "cordoned"], image: "agent:1") }
-            try await waitUntil("deletion event") {
+            try await waitUntil("pod gone from the relabelled node", timeout: .seconds(60)) { try await c.isSettled(on: ["ssd2", "cordoned"], image: "agent:1") }
+            try await waitUntil("deletion event", timeout: .seconds(60)) {
                 try await c.events.list(namespace: "default").items.contains { $0.reason == "SuccessfulDelete" && $0.message?.hasPrefix("Deleted pod: agent-") == true }
             }
 
             // A new NoSchedule taint lets the running pod stay; a NoExecute taint evicts it.
             _ = try await c.nodes.patch("ssd2", type: .merge, body: ["spec": ["taints": [["key": "maintenance", "effect": "NoSchedule"]]]])
-            try await waitUntil("the tainted node counted as misscheduled") {
+            try await waitUntil("the tainted node counted as misscheduled", timeout: .seconds(60)) {
                 let s = try await c.daemonSets.get("agent", namespace: "default").status
                 return s?.desiredNumberScheduled == 1 && s?.numberMisscheduled == 1
             }
             try await Task.sleep(for: .milliseconds(300))
             #expect(try await c.podsByNode()["ssd2"]?.count == 1)
             _ = try await c.nodes.patch("ssd2", type: .merge, body: ["spec": ["taints": [["key": "maintenance", "effect": "NoExecute"]]]])
-            try await waitUntil("pod gone from the NoExecute node") { try await c.isSettled(on: ["cordoned"], image: "agent:1") }
+            try await waitUntil("pod gone from the NoExecute node", timeout: .seconds(60)) { try await c.isSettled(on: ["cordoned"], image: "agent:1") }
 
             // The pod tolerating the taint comes back.
             _ = try await c.daemonSets.patch("agent", namespace: "default", type: .strategicMerge,
                                              body: ["spec": ["template": ["spec": ["tolerations": [["key": "maintenance", "operator": "Exists"]]]]]])
-            try await waitUntil("tolerating pod back") {
+            try await waitUntil("tolerating pod back", timeout: .seconds(60)) {
                 let byNode = try await c.podsByNode()
                 return byNode["ssd2"]?.count == 1 && byNode["cordoned"]?.count == 1
             }
 
             // A removed node no longer counts (its bound pod is left to pod garbage collection, as upstream).
             _ = try await c.nodes.delete("cordoned")
-            try await waitUntil("desired count drops") {
+            try await waitUntil("desired count drops", timeout: .seconds(60)) {
                 let s = try await c.daemonSets.get("agent", namespace: "default").status
                 return s?.desiredNumberScheduled == 1 && s?.currentNumberScheduled == 1
             }
@@ -207,7 +208,7 @@ struct DaemonSetCluster {
             var ds = DaemonSetCluster.daemonSet(strategy: strategy)
             ds.spec?.revisionHistoryLimit = 1
             _ = try await c.daemonSets.create(ds, namespace: "default")
-            try await waitUntil("first rollout") { try await c.isSettled(on: nodes, image: "agent:1") }
+            try await waitUntil("first rollout", timeout: .seconds(60)) { try await c.isSettled(on: nodes, image: "agent:1") }
 
             // 40% of 5 rounds up to 2: never more than two nodes without an available pod.
             let worst = Worst()
@@ -217,12 +218,12 @@ struct DaemonSetCluster {
                         let available = nodes.filter { byNode[$0]?.contains(where: \.isReady) == true }.count
                         worst.record(nodes.count - available)
                     }
-                    try? await Task.sleep(for: .milliseconds(5))
+                    try? await Task.sleep(for: .milliseconds(10))
                 }
             }
             defer { sampler.cancel() }
             try await c.setImage("agent:2")
-            try await waitUntil("rolling update") { try await c.isSettled(on: nodes, image: "agent:2") }
+            try await waitUntil("rolling update", timeout: .seconds(60)) { try await c.isSettled(on: nodes, image: "agent:2") }
             sampler.cancel()
             #expect(worst.value <= 2)
             #expect(worst.value >= 1)
@@ -239,16 +240,44 @@ struct DaemonSetCluster {
 
             // A third template: with revisionHistoryLimit 1 the oldest revision goes.
             try await c.setImage("agent:3")
-            try await waitUntil("second update") { try await c.isSettled(on: nodes, image: "agent:3") }
-            try await waitUntil("history pruned") { try await c.revisions.list(namespace: "default").items.count == 2 }
+            try await waitUntil("second update", timeout: .seconds(60)) { try await c.isSettled(on: nodes, image: "agent:3") }
+            try await waitUntil("history pruned", timeout: .seconds(60)) { try await c.revisions.list(namespace: "default").items.count == 2 }
             revisions = try await c.revisions.list(namespace: "default").items.sorted { ($0.revision ?? 0) < ($1.revision ?? 0) }
             #expect(revisions.map(\.revision) == [2, 3])
 
             // Back to the second template: its revision is reused under the next number.
             try await c.setImage("agent:2")
-            try await waitUntil("rollback") { try await c.isSettled(on: nodes, image: "agent:2") }
+            try await waitUntil("rollback", timeout: .seconds(60)) { try await c.isSettled(on: nodes, image: "agent:2") }
             revisions = try await c.revisions.list(namespace: "default").items.sorted { ($0.revision ?? 0) < ($1.revision ?? 0) }
             #expect(revisions.map(\.revision) == [3, 4])
+        }
+    }
+
+    @Test func surgeStartsNewPodsBeforeDeletingOld() async throws {
+        try await DaemonSetCluster.with { c in
+            let nodes: Set<String> = ["n1", "n2", "n3"]
+            for name in nodes { try await c.addNode(name) }
+            let strategy = DaemonSetUpdateStrategy(rollingUpdate: RollingUpdateDaemonSet(maxSurge: 1, maxUnavailable: 0), type: "RollingUpdate")
+            _ = try await c.daemonSets.create(DaemonSetCluster.daemonSet(strategy: strategy), namespace: "default")
+            try await waitUntil("first rollout", timeout: .seconds(60)) { try await c.isSettled(on: nodes, image: "agent:1") }
+
+            // Every node keeps a ready pod throughout; at most one node runs two pods at once.
+            let unavailable = Worst(), doubled = Worst()
+            let sampler = Task {
+                while !Task.isCancelled {
+                    if let byNode = try? await c.podsByNode() {
+                        unavailable.record(nodes.filter { byNode[$0]?.contains(where: \.isReady) != true }.count)
+                        doubled.record(byNode.values.filter { $0.count > 1 }.count)
+                    }
+                    try? await Task.sleep(for: .milliseconds(10))
+                }
+            }
+            defer { sampler.cancel() }
+            try await c.setImage("agent:2")
+            try await waitUntil("surge update", timeout: .seconds(60)) { try await c.isSettled(on: nodes, image: "agent:2") }
+            sampler.cancel()
+            #expect(unavailable.value == 0)
+            #expect(doubled.value == 1)
         }
     }
 
@@ -257,9 +286,9 @@ struct DaemonSetCluster {
             let nodes: Set<String> = ["n1", "n2"]
             for name in nodes { try await c.addNode(name) }
             _ = try await c.daemonSets.create(DaemonSetCluster.daemonSet(strategy: DaemonSetUpdateStrategy(type: "OnDelete")), namespace: "default")
-            try await waitUntil("first rollout") { try await c.isSettled(on: nodes, image: "agent:1") }
+            try await waitUntil("first rollout", timeout: .seconds(60)) { try await c.isSettled(on: nodes, image: "agent:1") }
             try await c.setImage("agent:2")
-            try await waitUntil("new generation observed") {
+            try await waitUntil("new generation observed", timeout: .seconds(60)) {
                 let ds = try await c.daemonSets.get("agent", namespace: "default")
                 return ds.status?.observedGeneration == ds.metadata?.generation && ds.status?.updatedNumberScheduled == nil
             }
@@ -268,7 +297,7 @@ struct DaemonSetCluster {
 
             let victim = try #require(try await c.podsByNode()["n1"]?.first)
             _ = try await c.pods.delete(victim.metadata?.name ?? "", namespace: "default")
-            try await waitUntil("replacement runs the new template") {
+            try await waitUntil("replacement runs the new template", timeout: .seconds(60)) {
                 let byNode = try await c.podsByNode()
                 let s = try await c.daemonSets.get("agent", namespace: "default").status
                 return byNode["n1"]?.first?.spec?.containers?.first?.image == "agent:2" && byNode["n1"]?.first?.isReady == true
@@ -282,15 +311,15 @@ struct DaemonSetCluster {
         try await DaemonSetCluster.with { c in
             try await c.addNode("n1")
             _ = try await c.daemonSets.create(DaemonSetCluster.daemonSet(), namespace: "default")
-            try await waitUntil("first pod") { try await c.isSettled(on: ["n1"], image: "agent:1") }
+            try await waitUntil("first pod", timeout: .seconds(60)) { try await c.isSettled(on: ["n1"], image: "agent:1") }
             let first = try #require(try await c.podsByNode()["n1"]?.first)
             _ = try await c.pods.patch(first.metadata?.name ?? "", namespace: "default", type: .merge,
                                        body: ["status": ["phase": "Failed", "conditions": [["type": "Ready", "status": "False"]]]], subresource: "status")
-            try await waitUntil("replacement") {
+            try await waitUntil("replacement", timeout: .seconds(60)) {
                 let pod = try await c.podsByNode()["n1"]?.first
                 return pod != nil && pod?.metadata?.uid != first.metadata?.uid && pod?.isReady == true
             }
-            try await waitUntil("failed pod event") {
+            try await waitUntil("failed pod event", timeout: .seconds(60)) {
                 try await c.events.list(namespace: "default").items.contains {
                     $0.reason == "FailedDaemonPod" && $0.message == "Found failed daemon pod default/\(first.metadata?.name ?? "") on node n1, will try to kill it"
                 }

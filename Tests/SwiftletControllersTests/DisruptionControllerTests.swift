@@ -85,17 +85,18 @@ struct DisruptionCluster {
     }
 }
 
-@Suite struct DisruptionControllerTests {
+/// One at a time: each test runs a whole API server, three controllers and a node loop.
+@Suite(.serialized) struct DisruptionControllerTests {
     @Test func statusFromMinAvailableAndMaxUnavailable() async throws {
         try await DisruptionCluster.with { c in
             try await c.createDeployment(replicas: 3)
             try await c.createBudget("min", minAvailable: 2)
             try await c.createBudget("pct", maxUnavailable: "50%")
             try await c.createBudget("all", minAvailable: "100%")
-            try await waitUntil("min status") { try await c.counts("min") == [3, 3, 2, 1] }
+            try await waitUntil("min status", timeout: .seconds(60)) { try await c.counts("min") == [3, 3, 2, 1] }
             // 50% of 3 rounds up to 2 unavailable.
-            try await waitUntil("pct status") { try await c.counts("pct") == [3, 3, 1, 2] }
-            try await waitUntil("all status") { try await c.counts("all") == [3, 3, 3, 0] }
+            try await waitUntil("pct status", timeout: .seconds(60)) { try await c.counts("pct") == [3, 3, 1, 2] }
+            try await waitUntil("all status", timeout: .seconds(60)) { try await c.counts("all") == [3, 3, 3, 0] }
 
             let min = try await c.budgets.get("min", namespace: "default")
             let allowed = try #require(min.status?.conditions?.first { $0.type == "DisruptionAllowed" })
@@ -106,8 +107,8 @@ struct DisruptionCluster {
 
             // Percentages follow the Deployment's scale.
             _ = try await c.deployments.patch("web", namespace: "default", type: .merge, body: ["spec": ["replicas": 5]])
-            try await waitUntil("pct after scaling") { try await c.counts("pct") == [5, 5, 2, 3] }
-            try await waitUntil("min after scaling") { try await c.counts("min") == [5, 5, 2, 3] }
+            try await waitUntil("pct after scaling", timeout: .seconds(60)) { try await c.counts("pct") == [5, 5, 2, 3] }
+            try await waitUntil("min after scaling", timeout: .seconds(60)) { try await c.counts("min") == [5, 5, 2, 3] }
         }
     }
 
@@ -115,7 +116,7 @@ struct DisruptionCluster {
         try await DisruptionCluster.with { c in
             try await c.createDeployment(replicas: 3)
             try await c.createBudget("web", minAvailable: 2)
-            try await waitUntil("budget allows one") { try await c.counts("web") == [3, 3, 2, 1] }
+            try await waitUntil("budget allows one", timeout: .seconds(60)) { try await c.counts("web") == [3, 3, 2, 1] }
             let pods = try await c.readyPods()
             try await c.pods.evict(pods[0].metadata?.name ?? "", namespace: "default")
             do {
@@ -126,7 +127,7 @@ struct DisruptionCluster {
                 #expect(error.message == "Cannot evict pod as it would violate the pod's disruption budget.")
             }
             // The ReplicaSet replaces the evicted pod; once it is ready the budget allows one again.
-            try await waitUntil("budget recovers") {
+            try await waitUntil("budget recovers", timeout: .seconds(60)) {
                 let ready = try await c.readyPods()
                 return try await c.counts("web") == [3, 3, 2, 1] && ready.count == 3
                     && !ready.contains { $0.metadata?.name == pods[0].metadata?.name }
@@ -145,11 +146,11 @@ struct DisruptionCluster {
             }
             // An integer minAvailable counts the pods themselves.
             try await c.createBudget("bare-int", app: "bare", minAvailable: 1)
-            try await waitUntil("integer budget over bare pods") { try await c.counts("bare-int") == [2, 2, 1, 1] }
+            try await waitUntil("integer budget over bare pods", timeout: .seconds(60)) { try await c.counts("bare-int") == [2, 2, 1, 1] }
             // A percentage needs controllers to scale against: bare pods expect nothing and allow nothing.
             try await c.createBudget("bare-pct", app: "bare", minAvailable: "50%")
-            try await waitUntil("percentage budget over bare pods") { try await c.counts("bare-pct") == [0, 2, 0, 0] }
-            try await waitUntil("unmanaged pods event") {
+            try await waitUntil("percentage budget over bare pods", timeout: .seconds(60)) { try await c.counts("bare-pct") == [0, 2, 0, 0] }
+            try await waitUntil("unmanaged pods event", timeout: .seconds(60)) {
                 try await c.events.list(namespace: "default").items.contains { $0.reason == "UnmanagedPods" && $0.involvedObject?.name == "bare-pct" }
             }
 
@@ -166,14 +167,14 @@ struct DisruptionCluster {
                                                 spec: PodSpec(containers: [Container(image: "db:1", name: "c")])), namespace: "default")
             }
             try await c.createBudget("db", app: "db", maxUnavailable: 1)
-            try await waitUntil("statefulset budget") { try await c.counts("db") == [4, 2, 3, 0] }
+            try await waitUntil("statefulset budget", timeout: .seconds(60)) { try await c.counts("db") == [4, 2, 3, 0] }
 
             // A controller the budget cannot scale against fails the sync, which allows no disruptions.
             let job = OwnerReference(apiVersion: "batch/v1", controller: true, kind: "Job", name: "batch", uid: "00000000-0000-0000-0000-000000000001")
             _ = try await c.pods.create(Pod(metadata: ObjectMeta(labels: ["app": "job"], name: "job-0", ownerReferences: [job]),
                                             spec: PodSpec(containers: [Container(image: "j:1", name: "c")])), namespace: "default")
             try await c.createBudget("job", app: "job", maxUnavailable: "10%")
-            try await waitUntil("sync failure condition") {
+            try await waitUntil("sync failure condition", timeout: .seconds(60)) {
                 let budget = try await c.budgets.get("job", namespace: "default")
                 let condition = budget.status?.conditions?.first { $0.type == "DisruptionAllowed" }
                 return condition?.reason == "SyncFailed" && condition?.status == "False" && budget.status?.disruptionsAllowed == 0
