@@ -40,6 +40,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
         }
         let statefulSets = StatefulSetController(transport: transport, informers: informers, logger: logger)
         let cronJobs = CronJobController(transport: transport, informers: informers, logger: logger)
+        let daemonSets = DaemonSetController(transport: transport, informers: informers, logger: logger)
+        let disruption = DisruptionController(transport: transport, informers: informers, logger: logger)
         await cancelWhenGracefulShutdown {
             await withTaskGroup(of: Void.self) { group in
                 group.addTask { await informers.run() }
@@ -54,6 +56,8 @@ public struct ControllerManager: ServiceLifecycle.Service {
                 if let nodeIPAM { group.addTask { await nodeIPAM.run() } }
                 group.addTask { await statefulSets.run() }
                 group.addTask { await cronJobs.run() }
+                group.addTask { await daemonSets.run() }
+                group.addTask { await disruption.run() }
                 await group.waitForAll()
             }
         }

@@ -14,6 +14,8 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
         case typeInvalid = "FieldValueTypeInvalid"
         /// A server-side apply conflict (`metav1.CauseTypeFieldManagerConflict`).
         case conflict = "FieldManagerConflict"
+        /// A refused eviction (`policyv1.DisruptionBudgetCause`); its detail is the whole message.
+        case disruptionBudget = "DisruptionBudget"
 
         var text: String {
             switch self {
@@ -27,7 +29,7 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
             case .tooMany: return "Too many"
             case .internalError: return "Internal error"
             case .typeInvalid: return "Invalid value"
-            case .conflict: return ""
+            case .conflict, .disruptionBudget: return ""
             }
         }
     }
@@ -89,7 +91,7 @@ public struct FieldError: Error, Sendable, Hashable, CustomStringConvertible {
 
     /// What follows the field name: `Required value`, `Invalid value: "x": detail`.
     public var body: String {
-        if kind == .conflict { return detail }
+        if kind == .conflict || kind == .disruptionBudget { return detail }
         var s = kind.text
         switch kind {
         case .required, .forbidden, .tooLong, .internalError, .tooMany:

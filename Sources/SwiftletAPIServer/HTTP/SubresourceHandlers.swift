@@ -91,13 +91,9 @@ enum SubresourceHandlers {
                                     status: .created)
     }
 
-    /// `pods/eviction`: deletes the pod (PodDisruptionBudget checks arrive with the disruption controller).
+    /// `pods/eviction`: deletes the pod unless its PodDisruptionBudget forbids it (see `PodEviction`).
     static func evict(_ storage: ResourceStorage, registry: ResourceRegistry, namespace: String?, name: String, body: DecodedBodyLike) async throws -> Response {
-        var options = DeleteOptions()
-        options.gracePeriodSeconds = body.value["deleteOptions"]?["gracePeriodSeconds"]?.intValue
-        _ = try await storage.delete(namespace: namespace, name: name, options: options)
-        return ResponseWriting.json(["kind": "Status", "apiVersion": "v1", "metadata": .object([:]), "status": "Success", "code": 201],
-                                    status: .created)
+        try await PodEviction(pods: storage, registry: registry, namespace: namespace, name: name, body: body.value).run()
     }
 
     /// `namespaces/<name>/finalize`: replaces `spec.finalizers`, deleting the namespace when none remain.

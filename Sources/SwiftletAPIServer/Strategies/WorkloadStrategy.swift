@@ -12,7 +12,25 @@ struct WorkloadStrategy: ResourceStrategy {
         if kind == "Job", object["spec"]?["manualSelector"]?.boolValue != true {
             JobSelector.generate(&object)
         }
+        if kind == "DaemonSet" {
+            // Upstream keeps spec.templateGeneration internally and shows it as this annotation in apps/v1.
+            let given = object["metadata"]?["annotations"]?[Self.templateGenerationAnnotation]?.stringValue.flatMap { Int64($0) } ?? 0
+            object.set(path: ["metadata", "annotations", Self.templateGenerationAnnotation], to: .string(String(max(given, 1))))
+        }
     }
+
+    func prepareForUpdate(_ object: inout JSONValue, old: JSONValue) {
+        object["status"] = old["status"]
+        guard kind == "DaemonSet" else { return }
+        // The template generation is the server's: kept on update, bumped when the (defaulted) template changes.
+        var defaulted = object
+        WorkloadDefaults.apply(kind: kind, to: &defaulted)
+        var generation = old["metadata"]?["annotations"]?[Self.templateGenerationAnnotation]?.stringValue.flatMap { Int64($0) } ?? 1
+        if defaulted["spec"]?["template"] != old["spec"]?["template"] { generation += 1 }
+        object.set(path: ["metadata", "annotations", Self.templateGenerationAnnotation], to: .string(String(generation)))
+    }
+
+    static let templateGenerationAnnotation = "deprecated.daemonset.template.generation"
 
     func applyDefaults(_ object: inout JSONValue) {
         WorkloadDefaults.apply(kind: kind, to: &object)
