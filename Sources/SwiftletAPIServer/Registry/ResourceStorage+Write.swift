@@ -209,9 +209,7 @@ extension ResourceStorage {
             object.set(path: ["metadata", "resourceVersion"], to: old["metadata"]?["resourceVersion"])
             if object == old { return WriteResult(object: old, created: false) }
             if options.dryRun { return WriteResult(object: object, created: false) }
-            // Removing the last finalizer of an object being deleted deletes it.
-            if object["metadata"]?["deletionTimestamp"] != nil, (object["metadata"]?["finalizers"]?.arrayValue ?? []).isEmpty,
-               (object["spec"]?["finalizers"]?.arrayValue ?? []).isEmpty || resource.kind != "Namespace" {
+            if shouldDeleteDuringUpdate(object, old: old) {
                 do {
                     let kv = try await store.delete(key(namespace, name), expectedRevision: revision)
                     var result = WriteResult(object: Self.withRevision(object, kv.modRevision), created: false)
@@ -307,6 +305,18 @@ extension ResourceStorage {
             }
         }
         throw APIError.modifiedConflict(resource: resource.plural, group: resource.group, name: name)
+    }
+
+    /// Upstream's shouldDeleteDuringUpdate: the update that removes the last finalizer of an object whose deletion
+    /// has no grace period left deletes it; any other update of a terminating object (a pod's status during its
+    /// grace period, say) is just an update. A namespace goes once its spec finalizers are gone too.
+    func shouldDeleteDuringUpdate(_ object: JSONValue, old: JSONValue) -> Bool {
+        guard object["metadata"]?["deletionTimestamp"] != nil, (object["metadata"]?["finalizers"]?.arrayValue ?? []).isEmpty else { return false }
+        if resource.kind == "Namespace", resource.group.isEmpty {
+            return (object["spec"]?["finalizers"]?.arrayValue ?? []).isEmpty
+        }
+        let hadFinalizers = !(old["metadata"]?["finalizers"]?.arrayValue ?? []).isEmpty
+        return hadFinalizers && (old["metadata"]?["deletionGracePeriodSeconds"]?.intValue ?? 0) == 0
     }
 
     /// The grace period a deletion waits: only pods bound to a node and still running get one, as upstream.

@@ -1,0 +1,39 @@
+import SwiftletAPI
+import Testing
+
+@Suite struct GracefulDeletionTests {
+    static let boundPod = #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"p","finalizers":["example.com/hold"]},"spec":{"nodeName":"n1","containers":[{"name":"c","image":"busybox:1.36"}]}}"#
+
+    /// A terminating pod keeps its grace period through status writes and the removal of its finalizer; only
+    /// the node's final delete (grace 0) removes it, as upstream's shouldDeleteDuringUpdate decides.
+    @Test func updatesDuringTheGracePeriodDoNotDelete() async throws {
+        try await TestAPI.with { _, client in
+            #expect(try await client.call(.post, "/api/v1/namespaces/default/pods", Self.boundPod).status == 201)
+            #expect(try await client.call(.delete, "/api/v1/namespaces/default/pods/p").status == 200)
+            let status = #"{"status":{"phase":"Running"}}"#
+            let patched = try await client.call(.patch, "/api/v1/namespaces/default/pods/p/status", status, contentType: "application/merge-patch+json")
+            #expect(patched.status == 200)
+            let unfinalized = try await client.call(.patch, "/api/v1/namespaces/default/pods/p", #"{"metadata":{"finalizers":null}}"#,
+                                                    contentType: "application/merge-patch+json")
+            #expect(unfinalized.status == 200)
+            let pod = try await client.call(.get, "/api/v1/namespaces/default/pods/p")
+            #expect(pod.status == 200)
+            #expect(pod.json["metadata"]?["deletionGracePeriodSeconds"] == 30)
+            #expect(try await client.call(.delete, "/api/v1/namespaces/default/pods/p", #"{"gracePeriodSeconds":0}"#).status == 200)
+            #expect(try await client.call(.get, "/api/v1/namespaces/default/pods/p").status == 404)
+        }
+    }
+
+    /// Without a grace period, removing the last finalizer deletes the object.
+    @Test func removingTheLastFinalizerDeletes() async throws {
+        try await TestAPI.with { _, client in
+            let cm = #"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c","finalizers":["example.com/hold"]}}"#
+            #expect(try await client.call(.post, "/api/v1/namespaces/default/configmaps", cm).status == 201)
+            #expect(try await client.call(.delete, "/api/v1/namespaces/default/configmaps/c").status == 200)
+            #expect(try await client.call(.get, "/api/v1/namespaces/default/configmaps/c").status == 200)
+            _ = try await client.call(.patch, "/api/v1/namespaces/default/configmaps/c", #"{"metadata":{"finalizers":null}}"#,
+                                      contentType: "application/merge-patch+json")
+            #expect(try await client.call(.get, "/api/v1/namespaces/default/configmaps/c").status == 404)
+        }
+    }
+}
