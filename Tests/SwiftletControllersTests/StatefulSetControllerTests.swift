@@ -106,6 +106,7 @@ private let patience: Duration = .seconds(60)
             // Through the scale subresource, as `kubectl scale statefulset web --replicas=1` does.
             var scale = try await c.sets.getScale("web", namespace: "default")
             scale.spec?.replicas = 1
+            scale.metadata?.resourceVersion = nil  // unconditional, as kubectl's patch of the scale subresource
             _ = try await c.sets.updateScale("web", namespace: "default", scale: scale)
 
             try await waitUntil("web-2 terminating", timeout: patience) { try await c.pod("web-2")?.metadata?.deletionTimestamp != nil }

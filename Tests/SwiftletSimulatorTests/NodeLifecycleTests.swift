@@ -4,7 +4,7 @@ import SwiftletClient
 @testable import SwiftletControllers
 import Testing
 
-@Suite struct NodeLifecycleTests {
+@Suite(.serialized) struct NodeLifecycleTests {
     @Test func silentNodeBecomesUnknownTaintedAndItsPodsAreEvicted() async throws {
         try await SimulatedCluster.with(tolerationSeconds: 1) { cluster in
             let healthy = cluster.startNodes(2, prefix: "a-")

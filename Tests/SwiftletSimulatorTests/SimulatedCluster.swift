@@ -16,7 +16,7 @@ struct SimulatedCluster {
     var leases: ResourceClient<Lease> { ResourceClient(transport: transport) }
 
     static let fastNodeHealth = ControllerManagerConfiguration(
-        nodeMonitorGracePeriod: .seconds(3), nodeMonitorPeriod: .milliseconds(200), nodeStartupGracePeriod: .seconds(5),
+        nodeMonitorGracePeriod: .seconds(5), nodeMonitorPeriod: .milliseconds(200), nodeStartupGracePeriod: .seconds(5),
         nodeEvictionRate: 10, podGCPeriod: .milliseconds(500))
 
     static func with(configuration: ControllerManagerConfiguration = fastNodeHealth, tolerationSeconds: Int64 = 300,
