@@ -80,16 +80,9 @@ import Testing
         logger.logLevel = .warning
         let path = try Self.logFile(Self.lines)
         defer { try? FileManager.default.removeItem(atPath: path) }
-        let registry = ResourceRegistry(store: MemoryBackend(), logger: logger)
-        let start = try await registry.dispatcher.prime()
-        let dispatcher = registry.dispatcher
-        let dispatch = Task { await dispatcher.run(from: start) }
-        defer { dispatch.cancel() }
-        try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
-        let handler = APIRequestHandler(registry: registry, discovery: DiscoveryDocuments(resources: ResourceCatalog.all),
-                                        serverAddress: { "127.0.0.1:6443" }, isReady: { true },
-                                        openAPI: OpenAPIDocuments(resources: ResourceCatalog.all), logger: logger)
-        let transport = InProcessTransport(handler: handler, identity: ClientIdentity(component: "test"))
+        let api = try await InProcessAPIServer.start(logger: logger)
+        defer { api.stop() }
+        let transport = api.transport()
         let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let endpoint = AgentEndpoint(port: 0, logs: FixedLogs(path: path), logger: logger) { port in portContinuation.yield(port) }
         let server = Task { try await endpoint.run() }

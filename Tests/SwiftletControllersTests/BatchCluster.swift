@@ -46,16 +46,9 @@ struct BatchCluster {
                      _ body: (BatchCluster) async throws -> Void) async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let registry = ResourceRegistry(store: MemoryBackend(), logger: logger)
-        let start = try await registry.dispatcher.prime()
-        let dispatcher = registry.dispatcher
-        let dispatch = Task { await dispatcher.run(from: start) }
-        defer { dispatch.cancel() }
-        try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
-        let handler = APIRequestHandler(registry: registry, discovery: DiscoveryDocuments(resources: ResourceCatalog.all),
-                                        serverAddress: { "127.0.0.1:6443" }, isReady: { true },
-                                        openAPI: OpenAPIDocuments(resources: ResourceCatalog.all), logger: logger)
-        let cluster = BatchCluster(transport: InProcessTransport(handler: handler, identity: ClientIdentity(component: "test")),
+        let api = try await InProcessAPIServer.start(logger: logger)
+        defer { api.stop() }
+        let cluster = BatchCluster(transport: api.transport(),
                                    outcome: outcome)
         let informers = SharedInformerFactory(transport: cluster.transport, defaultResync: clock == nil ? nil : .milliseconds(250),
                                               logger: logger)

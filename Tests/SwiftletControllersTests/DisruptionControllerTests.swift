@@ -20,16 +20,9 @@ struct DisruptionCluster {
     static func with(_ body: (DisruptionCluster) async throws -> Void) async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        let registry = ResourceRegistry(store: MemoryBackend(), logger: logger)
-        let start = try await registry.dispatcher.prime()
-        let dispatcher = registry.dispatcher
-        let dispatch = Task { await dispatcher.run(from: start) }
-        defer { dispatch.cancel() }
-        try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
-        let handler = APIRequestHandler(registry: registry, discovery: DiscoveryDocuments(resources: ResourceCatalog.all),
-                                        serverAddress: { "127.0.0.1:6443" }, isReady: { true },
-                                        openAPI: OpenAPIDocuments(resources: ResourceCatalog.all), logger: logger)
-        let cluster = DisruptionCluster(transport: InProcessTransport(handler: handler, identity: ClientIdentity(component: "test")))
+        let api = try await InProcessAPIServer.start(logger: logger)
+        defer { api.stop() }
+        let cluster = DisruptionCluster(transport: api.transport())
         let informers = SharedInformerFactory(transport: cluster.transport, logger: logger)
         let replicaSets = ReplicaSetController<ReplicaSet>(transport: cluster.transport, informers: informers,
                                                            component: "replicaset-controller", logger: logger)

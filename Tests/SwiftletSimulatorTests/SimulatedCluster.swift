@@ -23,17 +23,10 @@ struct SimulatedCluster {
                      _ body: (SimulatedCluster) async throws -> Void) async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let registry = ResourceRegistry(store: MemoryBackend(), admission: AdmissionOptions(
-            defaultNotReadyTolerationSeconds: tolerationSeconds, defaultUnreachableTolerationSeconds: tolerationSeconds), logger: logger)
-        let start = try await registry.dispatcher.prime()
-        let dispatcher = registry.dispatcher
-        let dispatch = Task { await dispatcher.run(from: start) }
-        defer { dispatch.cancel() }
-        try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
-        let handler = APIRequestHandler(registry: registry, discovery: DiscoveryDocuments(resources: ResourceCatalog.all),
-                                        serverAddress: { "127.0.0.1:6443" }, isReady: { true },
-                                        openAPI: OpenAPIDocuments(resources: ResourceCatalog.all), logger: logger)
-        let cluster = SimulatedCluster(transport: InProcessTransport(handler: handler, identity: ClientIdentity(component: "test")))
+        let admission = AdmissionOptions(defaultNotReadyTolerationSeconds: tolerationSeconds, defaultUnreachableTolerationSeconds: tolerationSeconds)
+        let api = try await InProcessAPIServer.start(admission: admission, logger: logger)
+        defer { api.stop() }
+        let cluster = SimulatedCluster(transport: api.transport())
         let manager = ControllerManager(transport: cluster.transport, configuration: configuration, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await manager.run() }
