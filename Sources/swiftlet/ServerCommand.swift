@@ -56,6 +56,9 @@ struct ServerCommand: AsyncParsableCommand {
         if !disableControllers {
             services.append(.init(service: EmbeddedControllers(server: server, logger: Logger(label: "swiftlet.controllers"))))
         }
+        if !disableScheduler {
+            services.append(.init(service: EmbeddedScheduler(server: server, logger: Logger(label: "swiftlet.scheduler"))))
+        }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
