@@ -15,17 +15,25 @@ extension SchedulingLoop {
         let cache = self.cache
         podInformer.addEventHandler(ResourceEventHandler(
             onAdd: { pod in
+                if Self.isTerminal(pod) { return }
                 if Self.isAssigned(pod) {
                     cache.addOrUpdatePod(self.resolvePriority(pod))
                     sink.yield(.move(.assignedPodAdd))
-                } else if self.isResponsible(for: pod) {
+                } else if self.isResponsible(for: pod) && !Self.isGated(pod) {
                     sink.yield(.add(PodInfo(self.resolvePriority(pod))))
                 }
             },
             onUpdate: { old, new in
                 if old.metadata?.resourceVersion == new.metadata?.resourceVersion { return }
                 let key = new.key
-                if Self.isAssigned(new) {
+                if Self.isTerminal(new) {
+                    // A finished pod holds nothing (upstream's informer does not even list them).
+                    if cache.nodeName(ofPod: key) != nil {
+                        cache.removePod(key: key)
+                        sink.yield(.move(.assignedPodDelete))
+                    }
+                    sink.yield(.delete(key: key))
+                } else if Self.isAssigned(new) {
                     cache.addOrUpdatePod(self.resolvePriority(new))
                     if Self.isAssigned(old) {
                         sink.yield(.move(.assignedPodUpdate))
@@ -34,7 +42,7 @@ extension SchedulingLoop {
                         sink.yield(.delete(key: key))
                         sink.yield(.move(.assignedPodAdd))
                     }
-                } else if self.isResponsible(for: new) {
+                } else if self.isResponsible(for: new) && !Self.isGated(new) {
                     sink.yield(.update(PodInfo(self.resolvePriority(new))))
                 } else {
                     sink.yield(.delete(key: key))
@@ -73,6 +81,16 @@ extension SchedulingLoop {
         }
     }
 
+    static func isTerminal(_ pod: Pod) -> Bool {
+        pod.status?.phase == "Succeeded" || pod.status?.phase == "Failed"
+    }
+
+    /// A pod with scheduling gates waits outside the queue until they are all removed (upstream's
+    /// SchedulingGates PreEnqueue plugin); the update that removes the last one enqueues it.
+    static func isGated(_ pod: Pod) -> Bool {
+        !(pod.spec?.schedulingGates ?? []).isEmpty
+    }
+
     static func isAssigned(_ pod: Pod) -> Bool {
         !(pod.spec?.nodeName ?? "").isEmpty
     }
@@ -81,7 +99,6 @@ extension SchedulingLoop {
     func isResponsible(for pod: Pod) -> Bool {
         let name = pod.spec?.schedulerName.flatMap { $0.isEmpty ? nil : $0 } ?? Scheduler.defaultSchedulerName
         return name == configuration.schedulerName && pod.metadata?.deletionTimestamp == nil
-            && pod.status?.phase != "Succeeded" && pod.status?.phase != "Failed"
     }
 
     /// Whether a node change can make pods fit that did not (upstream's `nodeSchedulingPropertiesChange`).

@@ -51,11 +51,12 @@ struct SchedulerCluster {
 
     @discardableResult
     func addPod(_ name: String, cpu: String = "100m", labels: [String: String] = [:], affinity: Affinity? = nil,
-                spread: [TopologySpreadConstraint]? = nil, tolerations: [Toleration]? = nil, priorityClassName: String? = nil) async throws -> Pod {
+                spread: [TopologySpreadConstraint]? = nil, tolerations: [Toleration]? = nil, priorityClassName: String? = nil,
+                gracePeriod: Int64 = 0) async throws -> Pod {
         let container = Container(image: "nginx", name: "c", resources: ResourceRequirements(requests: ["cpu": Quantity(cpu)!]))
         let pod = Pod(metadata: ObjectMeta(labels: labels, name: name, namespace: "default"),
                       spec: PodSpec(affinity: affinity, containers: [container], priorityClassName: priorityClassName,
-                                    terminationGracePeriodSeconds: 0, tolerations: tolerations, topologySpreadConstraints: spread))
+                                    terminationGracePeriodSeconds: gracePeriod, tolerations: tolerations, topologySpreadConstraints: spread))
         return try await pods.create(pod, namespace: "default")
     }
 
@@ -230,6 +231,30 @@ func waitUntil(_ what: String, timeout: Duration = .seconds(20), _ condition: ()
             let failures = try await c.eventMessages("high", reason: "FailedScheduling")
             // Preemption succeeded, so the failure carries no preemption part.
             #expect(failures.contains("0/1 nodes are available: 1 Insufficient cpu."))
+        }
+    }
+
+    @Test func preemptorWaitsForGracefulVictims() async throws {
+        try await SchedulerCluster.with { c in
+            _ = try await c.priorityClasses.create(PriorityClass(metadata: ObjectMeta(name: "low"), value: 10))
+            _ = try await c.priorityClasses.create(PriorityClass(metadata: ObjectMeta(name: "high"), value: 1000))
+            try await c.addNode("n1", cpu: "1")
+            try await c.addPod("victim", cpu: "1", priorityClassName: "low", gracePeriod: 30)
+            _ = try await c.waitBound(["victim"])
+            try await c.addPod("high", cpu: "1", priorityClassName: "high")
+            // The victim is marked and terminating; nothing else runs it down, so it keeps its cpu.
+            try await waitUntil("victim terminating") {
+                let victim = try await c.pods.get("victim", namespace: "default")
+                let target = victim.status?.conditions?.first { $0.type == "DisruptionTarget" }
+                return victim.metadata?.deletionTimestamp != nil && target?.status == "True" && target?.reason == "PreemptionByScheduler"
+                    && target?.message == "default-scheduler: preempting to accommodate a higher priority pod"
+            }
+            try await waitUntil("nomination") { try await c.pods.get("high", namespace: "default").status?.nominatedNodeName == "n1" }
+            try await c.expectUnschedulable("high", message: "0/1 nodes are available: 1 Insufficient cpu. "
+                + "preemption: not eligible due to a terminating pod on the nominated node.")
+            // The node agent would now finish the deletion.
+            try await c.pods.delete("victim", namespace: "default", options: DeleteOptions(gracePeriodSeconds: 0))
+            #expect(try await c.waitBound(["high"])["high"] == "n1")
         }
     }
 }
