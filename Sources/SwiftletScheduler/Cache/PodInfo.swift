@@ -1,8 +1,9 @@
 import SwiftletAPI
 
 /// A pod with what the scheduler computes from it once: its key, priority, resource requests, host ports and
-/// parsed (anti-)affinity terms (upstream's `framework.PodInfo`).
-public struct PodInfo: Sendable {
+/// parsed (anti-)affinity terms (upstream's `framework.PodInfo`). A class: node infos and snapshots share
+/// one immutable copy instead of copying the pod.
+public final class PodInfo: Sendable {
     public let pod: Pod
     /// `namespace/name`.
     public let key: String
@@ -12,6 +13,12 @@ public struct PodInfo: Sendable {
     /// The same with the scoring defaults for containers that request no cpu or memory.
     public let nonZeroRequests: ResourceAmounts
     public let hostPorts: [HostPort]
+    public let tolerations: [Toleration]
+    /// Whether `nodeSelector` or required node affinity restrict the nodes.
+    public let hasRequiredNodeAffinity: Bool
+    public let preferredNodeAffinity: [PreferredSchedulingTerm]
+    /// The images of init and app containers, with `:latest` added where no tag or digest is given.
+    public let images: [String]
     public let requiredAffinityTerms: [AffinityTerm]
     public let requiredAntiAffinityTerms: [AffinityTerm]
     public let preferredAffinityTerms: [AffinityTerm]
@@ -27,6 +34,11 @@ public struct PodInfo: Sendable {
         self.nonZeroRequests = ResourceAmounts.podRequests(pod.spec, nonMissing: true)
         self.hostPorts = HostPort.of(pod.spec)
         let affinity = pod.spec?.affinity
+        tolerations = pod.spec?.tolerations ?? []
+        hasRequiredNodeAffinity = !(pod.spec?.nodeSelector ?? [:]).isEmpty
+            || affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution != nil
+        preferredNodeAffinity = affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []
+        images = ((pod.spec?.initContainers ?? []) + (pod.spec?.containers ?? [])).map { ImageLocality.normalized($0.image ?? "") }
         requiredAffinityTerms = (affinity?.podAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map { AffinityTerm($0, of: pod) }
         requiredAntiAffinityTerms = (affinity?.podAntiAffinity?.requiredDuringSchedulingIgnoredDuringExecution ?? []).map { AffinityTerm($0, of: pod) }
         preferredAffinityTerms = (affinity?.podAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? []).compactMap { w in

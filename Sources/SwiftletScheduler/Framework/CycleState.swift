@@ -12,14 +12,17 @@ public final class CycleState: Sendable {
     /// Pods nominated to nodes by earlier preemptions (by node name), as of the cycle's start.
     public let nominatedPods: [String: [PodInfo]]
     private let store: Mutex<[String: any Sendable]>
-    private let skipped: Mutex<Set<String>>
+    /// Plugins whose PreFilter or PreScore returned `skip`, by the extension point they skip.
+    private let skipped: Mutex<[SkippedPoint: Set<String>]>
+
+    enum SkippedPoint: Hashable { case filter, score }
 
     public init(snapshot: Snapshot, listers: ClusterListers = ClusterListers(), nominatedPods: [String: [PodInfo]] = [:]) {
         self.snapshot = snapshot
         self.listers = listers
         self.nominatedPods = nominatedPods
         self.store = Mutex([:])
-        self.skipped = Mutex([])
+        self.skipped = Mutex([:])
     }
 
     private init(copying other: CycleState) {
@@ -51,11 +54,12 @@ public final class CycleState: Sendable {
         }
     }
 
-    func markSkipped(_ plugin: String, at point: String) {
-        _ = skipped.withLock { $0.insert("\(point)/\(plugin)") }
+    func markSkipped(_ plugin: String, at point: SkippedPoint) {
+        _ = skipped.withLock { $0[point, default: []].insert(plugin) }
     }
 
-    func isSkipped(_ plugin: String, at point: String) -> Bool {
-        skipped.withLock { $0.contains("\(point)/\(plugin)") }
+    /// The plugins skipped at `point` (read once per node, not once per plugin).
+    func skippedPlugins(at point: SkippedPoint) -> Set<String> {
+        skipped.withLock { $0[point] ?? [] }
     }
 }

@@ -38,7 +38,7 @@ public final class Framework: Sendable {
         for plugin in preFilters {
             let (narrowed, status) = plugin.preFilter(state, pod: pod)
             if status.code == .skip {
-                state.markSkipped(plugin.name, at: "Filter")
+                state.markSkipped(plugin.name, at: .filter)
                 continue
             }
             if !status.isSuccess { return (nil, status.withPlugin(plugin.name)) }
@@ -54,13 +54,15 @@ public final class Framework: Sendable {
     }
 
     func runAddPod(_ state: CycleState, podToSchedule: PodInfo, podToAdd: PodInfo, node: NodeInfo) {
-        for case let plugin as any PreFilterExtensions in preFilters where !state.isSkipped(plugin.name, at: "Filter") {
+        let skipped = state.skippedPlugins(at: .filter)
+        for case let plugin as any PreFilterExtensions in preFilters where !skipped.contains(plugin.name) {
             plugin.addPod(state, podToSchedule: podToSchedule, podToAdd: podToAdd, node: node)
         }
     }
 
     func runRemovePod(_ state: CycleState, podToSchedule: PodInfo, podToRemove: PodInfo, node: NodeInfo) {
-        for case let plugin as any PreFilterExtensions in preFilters where !state.isSkipped(plugin.name, at: "Filter") {
+        let skipped = state.skippedPlugins(at: .filter)
+        for case let plugin as any PreFilterExtensions in preFilters where !skipped.contains(plugin.name) {
             plugin.removePod(state, podToSchedule: podToSchedule, podToRemove: podToRemove, node: node)
         }
     }
@@ -69,7 +71,8 @@ public final class Framework: Sendable {
 
     /// Runs the filters on one node; the first that rejects decides.
     public func runFilters(_ state: CycleState, pod: PodInfo, node: NodeInfo) -> PluginStatus {
-        for plugin in filters where !state.isSkipped(plugin.name, at: "Filter") {
+        let skipped = state.skippedPlugins(at: .filter)
+        for plugin in filters where skipped.isEmpty || !skipped.contains(plugin.name) {
             let status = plugin.filter(state, pod: pod, node: node)
             if !status.isSuccess { return status.withPlugin(plugin.name) }
         }
@@ -115,11 +118,12 @@ public final class Framework: Sendable {
 
     /// The weighted, normalized total score of each node (aligned with `nodes`).
     public func runScore(_ state: CycleState, pod: PodInfo, nodes: [NodeInfo]) async -> [Int64] {
-        for plugin in preScores where !state.isSkipped(plugin.name, at: "Score") {
+        for plugin in preScores {
             let status = plugin.preScore(state, pod: pod, nodes: nodes)
-            if status.code == .skip { state.markSkipped(plugin.name, at: "Score") }
+            if status.code == .skip { state.markSkipped(plugin.name, at: .score) }
         }
-        let plugins = scorers.filter { !state.isSkipped($0.plugin.name, at: "Score") }
+        let skipped = state.skippedPlugins(at: .score)
+        let plugins = scorers.filter { !skipped.contains($0.plugin.name) }
         if plugins.isEmpty { return Array(repeating: 0, count: nodes.count) }
         let perNode = await Parallel.map(nodes.count) { i in plugins.map { $0.plugin.score(state, pod: pod, node: nodes[i]) } }
         var totals = Array(repeating: Int64(0), count: nodes.count)

@@ -11,19 +11,17 @@ public struct ImageLocality: ScorePlugin {
     public init() {}
 
     public func score(_ state: CycleState, pod: PodInfo, node: NodeInfo) -> Int64 {
-        let spec = pod.pod.spec
-        let containers = (spec?.initContainers ?? []) + (spec?.containers ?? [])
+        let images = pod.images
         let totalNodes = state.snapshot.count
         var sum: Int64 = 0
         if totalNodes > 0 && !node.imageSizes.isEmpty {
-            for container in containers {
-                let image = Self.normalized(container.image ?? "")
+            for image in images {
                 guard let size = node.imageSizes[image] else { continue }
                 let spread = Double(state.snapshot.imageNodeCounts[image] ?? 0) / Double(totalNodes)
                 sum += Int64(Double(size) * spread)
             }
         }
-        let maxThreshold = Self.maxContainerThreshold * Int64(containers.count)
+        let maxThreshold = Self.maxContainerThreshold * Int64(images.count)
         if maxThreshold <= Self.minThreshold { return 0 }
         let clamped = min(max(sum, Self.minThreshold), maxThreshold)
         return maxNodeScore * (clamped - Self.minThreshold) / (maxThreshold - Self.minThreshold)

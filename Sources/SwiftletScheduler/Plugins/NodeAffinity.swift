@@ -10,12 +10,13 @@ public struct NodeAffinity: FilterPlugin, ScorePlugin {
     public init() {}
 
     public func filter(_ state: CycleState, pod: PodInfo, node: NodeInfo) -> PluginStatus {
-        NodeSelectorMatching.requiredMatches(pod.pod, node: node.node) ? .success : .unresolvable(Self.errReason)
+        if !pod.hasRequiredNodeAffinity { return .success }
+        return NodeSelectorMatching.requiredMatches(pod.pod, node: node.node) ? .success : .unresolvable(Self.errReason)
     }
 
     public func score(_ state: CycleState, pod: PodInfo, node: NodeInfo) -> Int64 {
         var total: Int64 = 0
-        for term in pod.pod.spec?.affinity?.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution ?? [] {
+        for term in pod.preferredNodeAffinity {
             guard let weight = term.weight, weight != 0, let preference = term.preference else { continue }
             if NodeSelectorMatching.matches(preference, node: node.node) { total += Int64(weight) }
         }

@@ -11,9 +11,9 @@ public struct NodeUnschedulable: FilterPlugin {
     public init() {}
 
     public func filter(_ state: CycleState, pod: PodInfo, node: NodeInfo) -> PluginStatus {
-        guard node.node?.spec?.unschedulable == true else { return .success }
+        guard node.unschedulable else { return .success }
         let taint = Taint(effect: "NoSchedule", key: Self.taintKey)
-        if (pod.pod.spec?.tolerations ?? []).contains(where: { $0.tolerates(taint) }) { return .success }
+        if pod.tolerations.contains(where: { $0.tolerates(taint) }) { return .success }
         return .unresolvable(Self.errReason)
     }
 }

@@ -9,8 +9,8 @@ public struct TaintToleration: FilterPlugin, ScorePlugin {
     public init() {}
 
     public func filter(_ state: CycleState, pod: PodInfo, node: NodeInfo) -> PluginStatus {
-        let tolerations = pod.pod.spec?.tolerations ?? []
-        for taint in node.node?.spec?.taints ?? [] where taint.effect == "NoSchedule" || taint.effect == "NoExecute" {
+        let tolerations = pod.tolerations
+        for taint in node.taints where taint.effect == "NoSchedule" || taint.effect == "NoExecute" {
             if !tolerations.contains(where: { $0.tolerates(taint) }) {
                 return .unresolvable("node(s) had untolerated taint {\(taint.key ?? ""): \(taint.value ?? "")}")
             }
@@ -21,9 +21,11 @@ public struct TaintToleration: FilterPlugin, ScorePlugin {
     /// How many PreferNoSchedule taints the pod does not tolerate (tolerations with an empty effect or
     /// PreferNoSchedule count, as upstream).
     public func score(_ state: CycleState, pod: PodInfo, node: NodeInfo) -> Int64 {
-        let tolerations = (pod.pod.spec?.tolerations ?? []).filter { ($0.effect ?? "").isEmpty || $0.effect == "PreferNoSchedule" }
+        let taints = node.taints
+        if taints.isEmpty { return 0 }
+        let tolerations = pod.tolerations.filter { ($0.effect ?? "").isEmpty || $0.effect == "PreferNoSchedule" }
         var count: Int64 = 0
-        for taint in node.node?.spec?.taints ?? [] where taint.effect == "PreferNoSchedule" {
+        for taint in taints where taint.effect == "PreferNoSchedule" {
             if !tolerations.contains(where: { $0.tolerates(taint) }) { count += 1 }
         }
         return count
