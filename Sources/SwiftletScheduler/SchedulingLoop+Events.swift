@@ -4,7 +4,7 @@ import SwiftletClient
 /// What informer handlers ask of the queue, applied in order by one task (handlers cannot await the actor).
 enum QueueEvent: Sendable {
     case add(PodInfo)
-    case update(PodInfo)
+    case update(PodInfo, specChanged: Bool)
     case delete(key: String)
     case move(ClusterEvent)
 }
@@ -43,7 +43,7 @@ extension SchedulingLoop {
                         sink.yield(.move(.assignedPodAdd))
                     }
                 } else if self.isResponsible(for: new) && !Self.isGated(new) {
-                    sink.yield(.update(PodInfo(self.resolvePriority(new))))
+                    sink.yield(.update(PodInfo(self.resolvePriority(new)), specChanged: Self.changedBeyondStatus(old, new)))
                 } else {
                     sink.yield(.delete(key: key))
                 }
@@ -75,10 +75,24 @@ extension SchedulingLoop {
     func apply(_ event: QueueEvent) async {
         switch event {
         case .add(let pod): await queue.add(pod)
-        case .update(let pod): await queue.update(pod)
+        case .update(let pod, let specChanged): await queue.update(pod, specChanged: specChanged)
         case .delete(let key): await queue.delete(key: key)
         case .move(let clusterEvent): await queue.moveAllToActiveOrBackoff(clusterEvent)
         }
+    }
+
+    /// Whether anything but the status and bookkeeping metadata changed (the scheduler's own status writes
+    /// must not retry the pod).
+    static func changedBeyondStatus(_ old: Pod, _ new: Pod) -> Bool {
+        func stripped(_ pod: Pod) -> Pod {
+            var pod = pod
+            pod.status = nil
+            pod.metadata?.resourceVersion = nil
+            pod.metadata?.managedFields = nil
+            pod.metadata?.generation = nil
+            return pod
+        }
+        return stripped(old) != stripped(new)
     }
 
     static func isTerminal(_ pod: Pod) -> Bool {

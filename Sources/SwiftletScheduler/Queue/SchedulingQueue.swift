@@ -53,9 +53,9 @@ public actor SchedulingQueue {
         if let nominated = pod.pod.status?.nominatedNodeName, !nominated.isEmpty { nominate(pod, on: nominated) }
     }
 
-    /// A pending pod changed: its new state replaces the queued one; an unschedulable pod is retried (the change
-    /// may be what it needed).
-    public func update(_ pod: PodInfo) {
+    /// A pending pod changed: its new state replaces the queued one; an unschedulable pod is retried when more
+    /// than its status changed (the change may be what it needed; upstream's `isPodUpdated`).
+    public func update(_ pod: PodInfo, specChanged: Bool = true) {
         let key = pod.key
         if var entry = active[key] {
             entry.info.podInfo = pod
@@ -63,9 +63,14 @@ public actor SchedulingQueue {
         } else if var entry = backoff[key] {
             entry.info.podInfo = pod
             backoff[key] = entry
-        } else if var info = unschedulable.removeValue(forKey: key) {
+        } else if var info = unschedulable[key] {
             info.podInfo = pod
-            if isBackingOff(info) { pushBackoff(info) } else { pushActive(info) }
+            if specChanged {
+                unschedulable[key] = nil
+                if isBackingOff(info) { pushBackoff(info) } else { pushActive(info) }
+            } else {
+                unschedulable[key] = info
+            }
         } else if !inFlight.contains(key) {
             pushActive(QueuedPodInfo(podInfo: pod))
         }
