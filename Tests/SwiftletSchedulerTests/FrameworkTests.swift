@@ -59,6 +59,21 @@ import Testing
         #expect(one == ["low-1"])
     }
 
+    @Test func removingAVictimUpdatesPreFilterState() {
+        // The only obstacle is anti-affinity to a lower-priority pod: InterPodAffinity's state must forget it.
+        let node = Fixtures.info(Fixtures.node("n", cpu: "8"), pods: [
+            Fixtures.pod("web-old", labels: ["app": "web"], nodeName: "n", priority: 1),
+            Fixtures.pod("other", labels: ["app": "db"], nodeName: "n", priority: 1),
+        ])
+        let pod = Fixtures.pod("web-new", labels: ["app": "x"], priority: 10, affinity: Fixtures.antiAffinity(["app": "web"]))
+        let state = Fixtures.state([node])
+        _ = framework.runPreFilter(state, pod: PodInfo(pod))
+        #expect(framework.runFilters(state, pod: PodInfo(pod), node: node).reasons == [InterPodAffinity.errReasonAntiAffinityRulesNotMatch])
+        let (victims, status) = victimsOn(node, for: pod)
+        #expect(status.isSuccess)
+        #expect(victims == ["web-old"])
+    }
+
     @Test func noVictimsOrNotEnough() {
         let node = Fixtures.info(Fixtures.node("n", cpu: "2"), pods: [Fixtures.pod("high", cpu: "2", nodeName: "n", priority: 100)])
         let (victims, status) = victimsOn(node, for: Fixtures.pod("p", cpu: "1", priority: 10))
@@ -122,6 +137,19 @@ import Testing
         await queue.addUnschedulableIfNotPresent(popped, cycle: cycle)
         let counts = await queue.counts()
         #expect(counts.backoff == 1 && counts.unschedulable == 0)
+    }
+}
+
+@Suite struct PodUpdateTests {
+    @Test func statusOnlyUpdatesDoNotCount() {
+        let old = Fixtures.pod("p", labels: ["a": "1"])
+        var statusOnly = old
+        statusOnly.status = PodStatus(conditions: [PodCondition(status: "False", type: "PodScheduled")])
+        statusOnly.metadata?.resourceVersion = "42"
+        #expect(!SchedulingLoop.changedBeyondStatus(old, statusOnly))
+        var relabelled = statusOnly
+        relabelled.metadata?.labels = ["a": "2"]
+        #expect(SchedulingLoop.changedBeyondStatus(old, relabelled))
     }
 }
 
