@@ -86,6 +86,17 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The scheduler: scheduling queue, cache and snapshot, and the framework with one plugin per file.
+        .target(
+            name: "SwiftletScheduler",
+            dependencies: [
+                "SwiftletAPI",
+                "SwiftletClient",
+                "SwiftletControllers",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         // CRI v1 client (generated protobuf + gRPC behind `ContainerRuntime`) and containerd supervision.
         .target(
             name: "SwiftletCRI",
@@ -123,6 +134,7 @@ let package = Package(
                 "SwiftletCRI",
                 "SwiftletClient",
                 "SwiftletControllers",
+                "SwiftletScheduler",
                 "SwiftletSimulator",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -152,6 +164,10 @@ let package = Package(
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["SwiftletAPI"]),
         .testTarget(name: "SwiftletControllersTests", dependencies: ["SwiftletControllers", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient"]),
+        .testTarget(
+            name: "SwiftletSchedulerTests",
+            dependencies: ["SwiftletScheduler", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient"]
+        ),
         .testTarget(
             name: "SwiftletClientTests",
             dependencies: ["SwiftletClient", "SwiftletAPIServer", "SwiftletStore"]

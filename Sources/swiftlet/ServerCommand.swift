@@ -62,6 +62,9 @@ struct ServerCommand: AsyncParsableCommand {
             services.append(.init(service: EmbeddedControllers(server: server, configuration: controllerConfiguration,
                                                                logger: Logger(label: "swiftlet.controllers"))))
         }
+        if !disableScheduler {
+            services.append(.init(service: EmbeddedScheduler(server: server, logger: Logger(label: "swiftlet.scheduler"))))
+        }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
     }
