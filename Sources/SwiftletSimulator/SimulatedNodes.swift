@@ -94,7 +94,7 @@ public final class SimulatedNodes: ServiceLifecycle.Service, Sendable {
 
     /// Renews every node's lease once per interval, spread evenly over it.
     func heartbeat(_ nodes: [(name: String, uid: String?)]) async {
-        let heartbeats = nodes.map { LeaseHeartbeat(transport: transport, nodeName: $0.name, nodeUID: $0.uid, logger: logger) }
+        let heartbeats = nodes.map { LeaseHeartbeat(transport: transport, nodeName: $0.name, nodeUID: $0.uid, durationSeconds: configuration.leaseDurationSeconds, logger: logger) }
         guard !heartbeats.isEmpty else { return }
         let interval = configuration.leaseRenewInterval
         while !Task.isCancelled {

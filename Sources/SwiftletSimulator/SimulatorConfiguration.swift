@@ -10,20 +10,22 @@ public struct SimulatorConfiguration: Sendable {
     public var maxPods: Int
     /// The address every simulated node reports (simulated pods send no traffic).
     public var hostIP: String
-    public var leaseRenewInterval: Duration
+    /// The lease's duration; it is renewed every quarter of it (kubelet's renewInterval).
+    public var leaseDurationSeconds: Int32
+    public var leaseRenewInterval: Duration { .milliseconds(Int64(leaseDurationSeconds) * 250) }
     public var workers: Int
     /// Extra labels on every node (a zone, say).
     public var labels: [String: String]
 
     public init(count: Int, prefix: String = "sim-", cpu: String = "32", memory: String = "256Gi", maxPods: Int = 110,
-                hostIP: String = "127.0.0.1", leaseRenewInterval: Duration = .seconds(10), workers: Int = 16, labels: [String: String] = [:]) {
+                hostIP: String = "127.0.0.1", leaseDurationSeconds: Int32 = 40, workers: Int = 16, labels: [String: String] = [:]) {
         self.count = count
         self.prefix = prefix
         self.cpu = cpu
         self.memory = memory
         self.maxPods = maxPods
         self.hostIP = hostIP
-        self.leaseRenewInterval = leaseRenewInterval
+        self.leaseDurationSeconds = leaseDurationSeconds
         self.workers = workers
         self.labels = labels
     }

@@ -22,10 +22,12 @@ struct AgentCommand: AsyncParsableCommand {
     @Option(help: "Memory capacity of each simulated node.") var simulateMemory = "256Gi"
     @Option(help: "Pod capacity of each simulated node.") var simulatePods = 110
     @Option(help: "Labels on every simulated node (k=v,k2=v2), a zone for instance.") var nodeLabels = ""
+    @Option(help: "How long a node's lease lasts; it is renewed every quarter of it, as kubelet does.") var nodeLeaseDurationSeconds = 40
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.") var logLevel = "info"
 
     func validate() throws {
         if let simulate, simulate < 1 { throw ValidationError("--simulate must be at least 1") }
+        guard nodeLeaseDurationSeconds >= 1 else { throw ValidationError("--node-lease-duration-seconds must be at least 1") }
         guard (1...65535).contains(agentPort) else { throw ValidationError("--agent-port must be between 1 and 65535") }
         for pair in nodeLabels.split(separator: ",") where !pair.contains("=") {
             throw ValidationError("--node-labels: \"\(pair)\" is not key=value")
@@ -53,7 +55,7 @@ struct AgentCommand: AsyncParsableCommand {
         let simulator = SimulatedNodes(
             transport: transport,
             configuration: SimulatorConfiguration(count: simulate, prefix: nodePrefix, cpu: simulateCPU, memory: simulateMemory,
-                                                  maxPods: simulatePods, labels: labels),
+                                                  maxPods: simulatePods, leaseDurationSeconds: Int32(nodeLeaseDurationSeconds), labels: labels),
             logger: logger)
         let group = ServiceGroup(configuration: .init(services: [.init(service: simulator)], gracefulShutdownSignals: [.sigterm, .sigint],
                                                       logger: logger))

@@ -8,14 +8,14 @@ import Testing
     @Test func podsOfAFailedNodeMoveToHealthyNodes() async throws {
         let server = try ServerProcess()
         try await server.start(extraArguments: [
-            "--node-monitor-grace-period", "4s", "--node-monitor-period", "500ms", "--node-eviction-rate", "1",
+            "--node-monitor-grace-period", "6s", "--node-monitor-period", "500ms", "--node-eviction-rate", "1",
             "--default-not-ready-toleration-seconds", "2", "--default-unreachable-toleration-seconds", "2",
         ])
         defer { server.stop() }
         let kubectl = Kubectl(server: server)
-        let healthy = try SimulatorProcess(server: server, count: 3, prefix: "a-")
+        let healthy = try SimulatorProcess(server: server, count: 3, prefix: "a-", extraArguments: ["--node-lease-duration-seconds", "4"])
         defer { healthy.stop() }
-        let failing = try SimulatorProcess(server: server, count: 2, prefix: "b-")
+        let failing = try SimulatorProcess(server: server, count: 2, prefix: "b-", extraArguments: ["--node-lease-duration-seconds", "4"])
         defer { failing.stop() }
         try await waitUntil("five ready nodes") {
             let out = try kubectl.ok(["get", "nodes", "--no-headers"])

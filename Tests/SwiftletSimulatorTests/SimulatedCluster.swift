@@ -36,11 +36,11 @@ struct SimulatedCluster {
     }
 
     /// Runs `count` simulated nodes named `prefix0…` until the returned task is cancelled (a node failure).
-    func startNodes(_ count: Int, prefix: String, leaseRenewInterval: Duration = .milliseconds(500)) -> Task<Void, Never> {
+    func startNodes(_ count: Int, prefix: String, leaseDurationSeconds: Int32 = 2) -> Task<Void, Never> {
         var logger = Logger(label: "sim")
         logger.logLevel = .warning
         let simulator = SimulatedNodes(transport: transport, configuration: SimulatorConfiguration(
-            count: count, prefix: prefix, leaseRenewInterval: leaseRenewInterval), logger: logger)
+            count: count, prefix: prefix, leaseDurationSeconds: leaseDurationSeconds), logger: logger)
         return Task { try? await simulator.run() }
     }
 
