@@ -1,9 +1,12 @@
 import SwiftletAPI
+import SwiftletStore
 
 /// Upstream's Priority admission plugin: a new pod's `spec.priority` and `spec.preemptionPolicy` come from its
 /// PriorityClass (or the cluster's globalDefault class, or 0); a pod may not set them to anything else.
 struct PriorityAdmission: Sendable {
     let classes: WatchCache
+    /// Read when the cache has not seen a class yet (one created just before the pod).
+    let store: any StoreBackend
 
     func admit(_ pod: inout JSONValue) async throws(APIError) {
         var spec = pod["spec"] ?? .object([:])
@@ -23,7 +26,10 @@ struct PriorityAdmission: Sendable {
                 spec["priorityClassName"] = .string(className)
             }
         } else {
-            guard let found = await classes.get(key: classes.resource.storageKey(namespace: nil, name: className))?.object else {
+            let key = classes.resource.storageKey(namespace: nil, name: className)
+            var found = await classes.get(key: key)?.object
+            if found == nil, let kv = try? await store.get(key) { found = try? JSONParser.parse(kv.value) }
+            guard let found else {
                 throw APIError.forbidden(resource: "pods", group: "", name: podName, detail: "no PriorityClass with name \(className) was found")
             }
             value = found["value"]?.intValue ?? 0

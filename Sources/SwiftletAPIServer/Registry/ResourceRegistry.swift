@@ -34,7 +34,8 @@ public final class ResourceRegistry: Sendable {
         let serviceResource = resources.first { $0.kind == "Service" && $0.group.isEmpty }!
         let allocator = ServiceAddressAllocator(cidr: serviceCIDR, cache: dispatcher.cache(for: serviceResource)!)
         self.serviceAddresses = allocator
-        let priorities = resources.first { $0.kind == "PriorityClass" }.flatMap { dispatcher.cache(for: $0) }.map(PriorityAdmission.init)
+        let priorities = resources.first { $0.kind == "PriorityClass" }.flatMap { dispatcher.cache(for: $0) }
+            .map { PriorityAdmission(classes: $0, store: store) }
         for r in resources {
             let (strategy, nameRule) = StrategyCatalog.strategy(for: r, admission: admission)
             var admission: (@Sendable (inout JSONValue) async throws(APIError) -> Void)?

@@ -73,58 +73,17 @@ public enum DaemonPodPlacement {
         let nodeName = node.metadata?.name ?? ""
         if let wanted = spec.nodeName, !wanted.isEmpty, wanted != nodeName { return (false, false) }
         addDaemonTolerations(&spec)
-        guard matchesRequiredAffinity(spec, node: node) else { return (false, false) }
+        guard NodeSelectorMatching.requiredMatches(Pod(spec: spec), node: node) else { return (false, false) }
         let taints = node.spec?.taints ?? []
         let tolerations = spec.tolerations ?? []
         let untolerated = { (effects: Set<String>) in
             taints.contains { taint in
-                effects.contains(taint.effect ?? "") && !tolerations.contains { tolerates($0, taint) }
+                effects.contains(taint.effect ?? "") && !taint.isTolerated(by: tolerations)
             }
         }
         if untolerated(["NoSchedule", "NoExecute"]) {
             return (false, !untolerated(["NoExecute"]))
         }
         return (true, true)
-    }
-
-    /// Upstream's `Toleration.ToleratesTaint`.
-    static func tolerates(_ toleration: Toleration, _ taint: Taint) -> Bool {
-        if let effect = toleration.effect, !effect.isEmpty, effect != taint.effect { return false }
-        if let key = toleration.key, !key.isEmpty, key != taint.key { return false }
-        switch toleration.operator ?? "" {
-        case "", "Equal": return (toleration.value ?? "") == (taint.value ?? "")
-        case "Exists": return true
-        default: return false
-        }
-    }
-
-    /// `nodeSelector` and the required node affinity (upstream's `GetRequiredNodeAffinity(pod).Match(node)`).
-    static func matchesRequiredAffinity(_ spec: PodSpec, node: Node) -> Bool {
-        let labels = node.metadata?.labels ?? [:]
-        for (key, value) in spec.nodeSelector ?? [:] where labels[key] != value { return false }
-        guard let required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution else { return true }
-        let fields = ["metadata.name": node.metadata?.name ?? ""]
-        return (required.nodeSelectorTerms ?? []).contains { term in
-            let expressions = term.matchExpressions ?? [], matchFields = term.matchFields ?? []
-            if expressions.isEmpty && matchFields.isEmpty { return false }
-            return expressions.allSatisfy { matches($0, labels) } && matchFields.allSatisfy { matches($0, fields) }
-        }
-    }
-
-    /// One node selector requirement against labels (or fields); an unknown operator matches nothing.
-    static func matches(_ requirement: NodeSelectorRequirement, _ values: [String: String]) -> Bool {
-        let key = requirement.key ?? ""
-        let wanted = requirement.values ?? []
-        let actual = values[key]
-        switch requirement.operator ?? "" {
-        case "In": return actual.map(wanted.contains) ?? false
-        case "NotIn": return actual.map { !wanted.contains($0) } ?? true
-        case "Exists": return actual != nil
-        case "DoesNotExist": return actual == nil
-        case "Gt", "Lt":
-            guard wanted.count == 1, let bound = Int64(wanted[0]), let actual, let number = Int64(actual) else { return false }
-            return requirement.operator == "Gt" ? number > bound : number < bound
-        default: return false
-        }
     }
 }

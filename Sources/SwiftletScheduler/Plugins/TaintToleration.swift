@@ -35,17 +35,3 @@ public struct TaintToleration: FilterPlugin, ScorePlugin {
         defaultNormalizeScore(&scores, reverse: true)
     }
 }
-
-extension Toleration {
-    /// Whether this toleration tolerates `taint` (upstream's `ToleratesTaint`): same effect (or any), same key
-    /// (or any, with Exists), and with Equal (the default) the same value.
-    public func tolerates(_ taint: Taint) -> Bool {
-        if let effect, !effect.isEmpty, effect != taint.effect { return false }
-        if let key, !key.isEmpty, key != taint.key { return false }
-        switch self.operator ?? "" {
-        case "", "Equal": return (value ?? "") == (taint.value ?? "")
-        case "Exists": return true
-        default: return false
-        }
-    }
-}

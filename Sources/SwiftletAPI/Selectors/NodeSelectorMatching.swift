@@ -1,4 +1,3 @@
-import SwiftletAPI
 
 /// Node selector terms against a node (upstream's `nodeaffinity.NodeSelector`): terms are ORed, the
 /// requirements of a term ANDed, and a term without requirements matches nothing.
