@@ -37,3 +37,19 @@ import Testing
         }
     }
 }
+
+@Suite struct SchedulingGateTests {
+    @Test func gatesMayOnlyBeRemoved() async throws {
+        try await TestAPI.with { _, client in
+            let pod = #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"g"},"spec":{"schedulingGates":[{"name":"a"},{"name":"b"}],"containers":[{"name":"c","image":"busybox:1.36"}]}}"#
+            #expect(try await client.call(.post, "/api/v1/namespaces/default/pods", pod).status == 201)
+            let removed = try await client.call(.patch, "/api/v1/namespaces/default/pods/g", #"{"spec":{"schedulingGates":[{"name":"a"}]}}"#,
+                                                contentType: "application/merge-patch+json")
+            #expect(removed.status == 200)
+            let added = try await client.call(.patch, "/api/v1/namespaces/default/pods/g", #"{"spec":{"schedulingGates":[{"name":"a"},{"name":"c"}]}}"#,
+                                              contentType: "application/merge-patch+json")
+            #expect(added.status == 422)
+            #expect(added.body.contains("only deletion is allowed, but found new scheduling gate 'c'"))
+        }
+    }
+}

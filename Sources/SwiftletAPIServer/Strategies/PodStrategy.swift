@@ -86,7 +86,13 @@ struct PodStrategy: ResourceStrategy {
             s["activeDeadlineSeconds"] = nil
             s["tolerations"] = nil
             s["terminationGracePeriodSeconds"] = nil
+            s["schedulingGates"] = nil
             return s
+        }
+        // Scheduling gates may only be removed (upstream's PodSchedulingReadiness).
+        let oldGates = Set((old["spec"]?["schedulingGates"]?.arrayValue ?? []).compactMap { $0["name"]?.stringValue })
+        for gate in (object["spec"]?["schedulingGates"]?.arrayValue ?? []).compactMap({ $0["name"]?.stringValue }) where !oldGates.contains(gate) {
+            errors.append(.forbidden("spec.schedulingGates", "only deletion is allowed, but found new scheduling gate '\(gate)'"))
         }
         if !(mutable(object["spec"]) ?? .null).semanticallyEquals(mutable(old["spec"]) ?? .null) {
             errors.append(.forbidden("spec", "pod updates may not change fields other than `spec.containers[*].image`,`spec.initContainers[*].image`,`spec.activeDeadlineSeconds`,`spec.tolerations` (only additions to existing tolerations),`spec.terminationGracePeriodSeconds` (allow it to be set to 1 if it was previously negative)"))
