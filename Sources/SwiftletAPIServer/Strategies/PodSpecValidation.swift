@@ -6,12 +6,13 @@ enum PodSpecValidation {
     static let dnsPolicies = ["ClusterFirstWithHostNet", "ClusterFirst", "Default", "None"]
     static let pullPolicies = ["Always", "IfNotPresent", "Never"]
 
-    static func validate(_ spec: JSONValue?, path: ValidationPath) -> [FieldError] {
+    /// `extraVolumes` are names mounts may use besides the spec's volumes (a StatefulSet's claim templates).
+    static func validate(_ spec: JSONValue?, path: ValidationPath, extraVolumes: Set<String> = []) -> [FieldError] {
         var errors: [FieldError] = []
         guard let spec, case .object = spec else {
             return [.required(path.child("containers").description)]
         }
-        var volumeNames = Set<String>()
+        var volumeNames = extraVolumes
         for (i, v) in (spec["volumes"]?.arrayValue ?? []).enumerated() {
             let p = path.child("volumes").index(i)
             let name = v["name"]?.stringValue ?? ""

@@ -54,7 +54,10 @@ enum WorkloadValidation {
         if template == nil {
             if kind != "StatefulSet" || true { errors.append(.required(tPath.description)) }
         } else {
-            errors += PodSpecValidation.validate(template?["spec"], path: tPath.child("spec"))
+            // A StatefulSet's pods also mount the claims its volumeClaimTemplates make (upstream adds them as volumes).
+            let claims = kind == "StatefulSet"
+                ? Set((spec?["volumeClaimTemplates"]?.arrayValue ?? []).compactMap { $0["metadata"]?["name"]?.stringValue }) : []
+            errors += PodSpecValidation.validate(template?["spec"], path: tPath.child("spec"), extraVolumes: claims)
             let restart = template?["spec"]?["restartPolicy"]?.stringValue ?? "Always"
             if kind == "Job" || kind == "CronJob" {
                 if restart != "OnFailure" && restart != "Never" {

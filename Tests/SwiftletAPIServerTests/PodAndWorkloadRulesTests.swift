@@ -53,3 +53,18 @@ import Testing
         }
     }
 }
+
+@Suite struct StatefulSetClaimMountTests {
+    /// A StatefulSet's containers may mount its claim templates by name; other unknown names stay invalid.
+    @Test func claimTemplatesCountAsVolumes() async throws {
+        try await TestAPI.with { _, client in
+            func set(_ mount: String) -> String {
+                #"{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"db-\#(mount)"},"spec":{"serviceName":"db","selector":{"matchLabels":{"app":"db"}},"template":{"metadata":{"labels":{"app":"db"}},"spec":{"containers":[{"name":"c","image":"busybox:1.36","volumeMounts":[{"name":"\#(mount)","mountPath":"/data"}]}]}},"volumeClaimTemplates":[{"metadata":{"name":"data"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}]}}"#
+            }
+            #expect(try await client.call(.post, "/apis/apps/v1/namespaces/default/statefulsets", set("data")).status == 201)
+            let wrong = try await client.call(.post, "/apis/apps/v1/namespaces/default/statefulsets", set("other"))
+            #expect(wrong.status == 422)
+            #expect(wrong.body.contains(#"spec.template.spec.containers[0].volumeMounts[0].name: Not found: \"other\""#))
+        }
+    }
+}
