@@ -64,12 +64,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The node agent: node registration, lease heartbeats (and, next, pod workers on CRI).
+        // The node agent: node registration, lease heartbeats, pod workers on CRI, CNI config, probes.
         .target(
             name: "SwiftletAgent",
             dependencies: [
                 "SwiftletAPI",
                 "SwiftletClient",
+                "SwiftletCRI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -117,6 +118,7 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
+                "SwiftletAgent",
                 "SwiftletAPI",
                 "SwiftletAPIServer",
                 "SwiftletCRI",
@@ -156,6 +158,10 @@ let package = Package(
         .testTarget(
             name: "SwiftletSimulatorTests",
             dependencies: ["SwiftletSimulator", "SwiftletAgent", "SwiftletControllers", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient"]
+        ),
+        .testTarget(
+            name: "SwiftletAgentTests",
+            dependencies: ["SwiftletAgent", "SwiftletCRI", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient", "SwiftletControllers"]
         ),
         .testTarget(
             name: "SwiftletCRITests",
