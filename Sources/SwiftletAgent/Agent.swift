@@ -45,12 +45,12 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
                     endpoint = given
                 } else {
                     let supervisor = ContainerdSupervisor(configuration: containerd, logger: self.logger)
-                    group.addTask { try await supervisor.run() }
+                    group.addTask { defer { self.logger.debug("containerd supervisor stopped") }; try await supervisor.run() }
                     try await supervisor.waitUntilReady()
                     endpoint = supervisor.endpoint
                 }
                 let runtime = try CRIRuntimeClient(endpoint: endpoint, logger: self.logger)
-                group.addTask { try await runtime.run() }
+                group.addTask { defer { self.logger.debug("runtime client stopped") }; try await runtime.run() }
                 let version = try await self.retrying("ask the container runtime for its version") { try await runtime.version() }
                 if endpoint.hasPrefix("unix://") {
                     await self.loadImages(runtime: runtime, socketPath: String(endpoint.dropFirst("unix://".count)))
@@ -65,11 +65,11 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
                 let heartbeat = LeaseHeartbeat(transport: self.transport, nodeName: self.configuration.nodeName,
                                                nodeUID: node.metadata?.uid, logger: self.logger)
                 let interval = self.configuration.leaseRenewInterval
-                group.addTask { await heartbeat.run(interval: interval) }
+                group.addTask { defer { self.logger.debug("lease heartbeat stopped") }; await heartbeat.run(interval: interval) }
                 let reporter = NodeStatusReporter(transport: self.transport, description: description, dataDir: containerd.dataDir,
                                                   runtime: runtime, updateFrequency: self.configuration.nodeStatusUpdateFrequency,
                                                   logger: self.logger)
-                group.addTask { await reporter.run() }
+                group.addTask { defer { self.logger.debug("node status reporter stopped") }; await reporter.run() }
 
                 let podCIDR = try await self.waitForPodCIDR()
                 let network = PodNetworkConfiguration(dataDir: containerd.dataDir, podCIDR: podCIDR, clusterCIDR: self.configuration.clusterCIDR,
@@ -84,7 +84,7 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
                 let workers = PodWorkers(context: PodWorkerContext(
                     runtime: runtime, transport: self.transport, nodeName: self.configuration.nodeName, hostIP: self.configuration.internalIP,
                     dataDir: containerd.dataDir, resyncInterval: self.configuration.podResyncInterval, logger: self.logger))
-                group.addTask { try await workers.run() }
+                group.addTask { defer { self.logger.debug("pod workers stopped") }; try await workers.run() }
                 try await group.next()
             }
         }

@@ -31,7 +31,10 @@ final class PodWorkers: Sendable {
             onUpdate: { [weak self] _, pod in self?.podChanged(pod) },
             onDelete: { [weak self] deleted in self?.podGone(deleted.object) }))
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await informer.run() }
+            group.addTask { [self] in
+                await informer.run()
+                context.logger.debug("pod informer stopped")
+            }
             group.addTask { [self] in
                 guard await informer.waitForSync() else { return }
                 let owned = Set(informer.indexer.list().compactMap { $0.metadata?.uid })
@@ -39,10 +42,12 @@ final class PodWorkers: Sendable {
             }
             for await worker in started {
                 group.addTask { [self] in
+                    defer { context.logger.debug("pod worker stopped", metadata: ["uid": "\(worker.uid)"]) }
                     await worker.run()
                     workers.withLock { _ = $0.removeValue(forKey: worker.uid) }
                 }
             }
+            context.logger.debug("pod workers cancelled")
             group.cancelAll()
         }
     }
