@@ -1,5 +1,6 @@
 import Foundation
 import SwiftletAPI
+import SwiftletClient
 import SwiftletCRI
 import Testing
 
@@ -201,6 +202,67 @@ extension AgentIntegrationTests {
             #expect(after.status?.phase == "Running")
             let containers = try await cluster.runtime.listContainers(ContainerFilter(labelSelector: [RuntimeLabels.podUID: uid]))
             #expect(containers.count == 1)
+        }
+    }
+}
+
+extension AgentIntegrationTests {
+    @Test func livenessFailureRestartsTheContainer() async throws {
+        try await Cluster.with { cluster in
+            let pod = Pod(
+                metadata: ObjectMeta(name: "flaky", namespace: "default"),
+                spec: PodSpec(
+                    containers: [Container(command: ["sh", "-c", "touch /tmp/alive; sleep 2; rm /tmp/alive; sleep 3600"], image: "busybox:1.36",
+                                           livenessProbe: Probe(exec: ExecAction(command: ["test", "-f", "/tmp/alive"]), failureThreshold: 1,
+                                                                periodSeconds: 1),
+                                           name: "main")],
+                    nodeName: cluster.nodeName, terminationGracePeriodSeconds: 1))
+            _ = try await cluster.pods.create(pod, namespace: "default")
+            try await waitUntil("the container was restarted after its liveness probe failed", timeout: .seconds(60)) {
+                let pod = try await cluster.pods.get("flaky", namespace: "default")
+                let status = pod.status?.containerStatuses?.first
+                return (status?.restartCount ?? 0) >= 1 && status?.state?.running != nil
+            }
+            let restarted = try await cluster.pods.get("flaky", namespace: "default")
+            let status = try #require(restarted.status?.containerStatuses?.first)
+            #expect(status.lastState?.terminated != nil)
+            #expect(status.lastState?.terminated?.containerID != status.containerID)
+        }
+    }
+
+    @Test func configMapAndSecretReachTheContainerAsFilesAndEnvironment() async throws {
+        try await Cluster.with { cluster in
+            let configMaps = ResourceClient<ConfigMap>(transport: cluster.transport)
+            let secrets = ResourceClient<Secret>(transport: cluster.transport)
+            _ = try await configMaps.create(ConfigMap(metadata: ObjectMeta(name: "settings", namespace: "default"),
+                                                      data: ["color": "blue", "app.conf": "level=debug\n"]), namespace: "default")
+            _ = try await secrets.create(Secret(metadata: ObjectMeta(name: "creds", namespace: "default"),
+                                                data: ["password": Data("s3cret".utf8).base64EncodedString()]), namespace: "default")
+            let pod = Pod(
+                metadata: ObjectMeta(name: "configured", namespace: "default"),
+                spec: PodSpec(
+                    containers: [Container(
+                        command: ["sleep", "3600"],
+                        env: [EnvVar(name: "COLOR", valueFrom: EnvVarSource(configMapKeyRef: ConfigMapKeySelector(key: "color", name: "settings"))),
+                              EnvVar(name: "PASSWORD", valueFrom: EnvVarSource(secretKeyRef: SecretKeySelector(key: "password", name: "creds")))],
+                        image: "busybox:1.36", name: "main",
+                        securityContext: SecurityContext(runAsGroup: 3000, runAsUser: 1000),
+                        volumeMounts: [VolumeMount(mountPath: "/etc/app", name: "config", readOnly: true),
+                                       VolumeMount(mountPath: "/etc/creds", name: "creds", readOnly: true)],
+                        workingDir: "/etc/app")],
+                    nodeName: cluster.nodeName, terminationGracePeriodSeconds: 1,
+                    volumes: [Volume(configMap: ConfigMapVolumeSource(name: "settings"), name: "config"),
+                              Volume(name: "creds", secret: SecretVolumeSource(secretName: "creds"))]))
+            _ = try await cluster.pods.create(pod, namespace: "default")
+            try await waitUntil("the pod runs", timeout: .seconds(60)) {
+                try await cluster.pods.get("configured", namespace: "default").status?.phase == "Running"
+            }
+            let running = try await cluster.pods.get("configured", namespace: "default")
+            let id = try #require(running.status?.containerStatuses?.first?.containerID).replacingOccurrences(of: "containerd://", with: "")
+            let result = try await cluster.runtime.execSync(
+                containerID: id, command: ["sh", "-c", "echo $COLOR $PASSWORD $(id -u):$(id -g) $(pwd); cat app.conf /etc/creds/password"],
+                timeout: .seconds(10))
+            #expect(String(decoding: result.stdout, as: UTF8.self) == "blue s3cret 1000:3000 /etc/app\nlevel=debug\ns3cret")
         }
     }
 }
