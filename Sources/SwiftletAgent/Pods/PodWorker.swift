@@ -35,6 +35,8 @@ actor PodWorker {
     private var volumesRefreshedAt = Date.distantPast
     private var lastWritten: PodStatus?
     private var podIP: String?
+    /// When a back-off wake-up is due, so each pass in a back-off does not start another timer.
+    private var pendingWake: Date?
 
     init(pod: Pod, context: PodWorkerContext) {
         uid = pod.metadata?.uid ?? ""
@@ -257,14 +259,23 @@ actor PodWorker {
                     message: CrashLoopBackOff.message(delay: delay, container: name, podName: environment.pod.metadata?.name ?? "",
                                                       namespace: environment.pod.metadata?.namespace ?? "", uid: uid))
                 observation.waiting = waiting[name]
-                // Come back when the back-off ends.
-                let wake = self.wake
-                let sleep = due.timeIntervalSince(now)
-                Task { try? await Task.sleep(for: .milliseconds(Int64(sleep * 1000) + 10)); wake.signal() }
+                scheduleWake(at: due, now: now)
                 return false
             }
             observation.waiting = await start(container, attempt: latest.attempt + 1, environment: environment)
             return true
+        }
+    }
+
+    /// Wakes the worker at `time` (the end of a back-off) unless a wake-up at or before it is pending already.
+    private func scheduleWake(at time: Date, now: Date) {
+        if let pending = pendingWake, pending > now, pending <= time { return }
+        pendingWake = time
+        let wake = self.wake
+        let delay = time.timeIntervalSince(now)
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int64(delay * 1000) + 10))
+            wake.signal()
         }
     }
 
