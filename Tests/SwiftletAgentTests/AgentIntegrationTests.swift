@@ -234,10 +234,6 @@ extension AgentIntegrationTests {
         try await Cluster.with { cluster in
             let configMaps = ResourceClient<ConfigMap>(transport: cluster.transport)
             let secrets = ResourceClient<Secret>(transport: cluster.transport)
-            _ = try await configMaps.create(ConfigMap(metadata: ObjectMeta(name: "settings", namespace: "default"),
-                                                      data: ["color": "blue", "app.conf": "level=debug\n"]), namespace: "default")
-            _ = try await secrets.create(Secret(metadata: ObjectMeta(name: "creds", namespace: "default"),
-                                                data: ["password": Data("s3cret".utf8).base64EncodedString()]), namespace: "default")
             let pod = Pod(
                 metadata: ObjectMeta(name: "configured", namespace: "default"),
                 spec: PodSpec(
@@ -254,6 +250,15 @@ extension AgentIntegrationTests {
                     volumes: [Volume(configMap: ConfigMapVolumeSource(name: "settings"), name: "config"),
                               Volume(name: "creds", secret: SecretVolumeSource(secretName: "creds"))]))
             _ = try await cluster.pods.create(pod, namespace: "default")
+            // Until its ConfigMap and Secret exist the pod waits, its container creating.
+            try await waitUntil("the pod waits for its volumes", timeout: .seconds(30)) {
+                let pod = try await cluster.pods.get("configured", namespace: "default")
+                return pod.status?.phase == "Pending" && pod.status?.containerStatuses?.first?.state?.waiting?.reason == "ContainerCreating"
+            }
+            _ = try await configMaps.create(ConfigMap(metadata: ObjectMeta(name: "settings", namespace: "default"),
+                                                      data: ["color": "blue", "app.conf": "level=debug\n"]), namespace: "default")
+            _ = try await secrets.create(Secret(metadata: ObjectMeta(name: "creds", namespace: "default"),
+                                                data: ["password": Data("s3cret".utf8).base64EncodedString()]), namespace: "default")
             try await waitUntil("the pod runs", timeout: .seconds(60)) {
                 try await cluster.pods.get("configured", namespace: "default").status?.phase == "Running"
             }

@@ -37,6 +37,7 @@ actor PodWorker {
     private var podIP: String?
     /// When a back-off wake-up is due, so each pass in a back-off does not start another timer.
     private var pendingWake: Date?
+    private var lastSyncError: String?
 
     init(pod: Pod, context: PodWorkerContext) {
         uid = pod.metadata?.uid ?? ""
@@ -75,10 +76,15 @@ actor PodWorker {
             }
             do {
                 try await sync(pod)
+                lastSyncError = nil
             } catch is CancellationError {
                 break
             } catch {
-                logger.warning("cannot sync pod", metadata: ["error": "\(error)"])
+                // Once per distinct failure: a pod that cannot start is retried every pass.
+                let text = "\(error)"
+                if text != lastSyncError { logger.warning("cannot sync pod", metadata: ["error": "\(text)"]) }
+                lastSyncError = text
+                try? await writePendingStatus(pod)
             }
             await wake.wait(timeout: context.resyncInterval)
         }
@@ -504,6 +510,26 @@ actor PodWorker {
     }
 
     // MARK: status
+
+    /// The status of a pod whose sandbox or volumes cannot be set up (yet): Pending, its containers creating.
+    private func writePendingStatus(_ pod: Pod) async throws {
+        // Only for a pod that has not run yet: a runtime hiccup must not turn a running pod's status back.
+        let started = (pod.status?.containerStatuses ?? []) + (pod.status?.initContainerStatuses ?? [])
+        guard terminalPhase == nil, (pod.status?.phase ?? "Pending") == "Pending",
+              started.allSatisfy({ $0.state?.running == nil && $0.state?.terminated == nil }) else { return }
+        let waiting = { (container: Container) in
+            ContainerObservation(name: container.name ?? "", image: container.image ?? "", ready: false, started: false)
+        }
+        var initObservations = (pod.spec?.initContainers ?? []).map(waiting)
+        for index in initObservations.indices.dropFirst() { initObservations[index].waiting = .init(reason: "PodInitializing") }
+        var observations = (pod.spec?.containers ?? []).map(waiting)
+        if !initObservations.isEmpty {
+            for index in observations.indices { observations[index].waiting = .init(reason: "PodInitializing") }
+        }
+        let status = PodStatusBuilder(pod: pod, hostIP: context.hostIP, podIP: podIP, sandboxReady: false, initContainers: initObservations,
+                                      containers: observations, startTime: startTime).status(now: Date())
+        try await write(status, pod: pod)
+    }
 
     private func write(_ status: PodStatus, pod: Pod) async throws {
         if status == lastWritten || status == pod.status { return }
