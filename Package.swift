@@ -70,6 +70,7 @@ let package = Package(
             dependencies: [
                 "SwiftletAPI",
                 "SwiftletClient",
+                "SwiftletControllers",
                 "SwiftletCRI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

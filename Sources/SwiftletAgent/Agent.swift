@@ -3,6 +3,7 @@ import Logging
 import ServiceLifecycle
 import SwiftletAPI
 import SwiftletClient
+import SwiftletControllers
 import SwiftletCRI
 
 /// The node agent (Swiftlet's kubelet): starts and supervises its containerd (unless given a runtime endpoint),
@@ -83,7 +84,8 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
 
                 let workers = PodWorkers(context: PodWorkerContext(
                     runtime: runtime, transport: self.transport, nodeName: self.configuration.nodeName, hostIP: self.configuration.internalIP,
-                    dataDir: containerd.dataDir, resyncInterval: self.configuration.podResyncInterval, logger: self.logger))
+                    dataDir: containerd.dataDir, resyncInterval: self.configuration.podResyncInterval, logger: self.logger,
+                    events: EventRecorder(transport: self.transport, component: "kubelet", logger: self.logger)))
                 group.addTask { defer { self.logger.debug("pod workers stopped") }; try await workers.run() }
                 try await group.next()
             }

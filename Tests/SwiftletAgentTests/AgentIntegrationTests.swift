@@ -79,6 +79,14 @@ import Testing
                 #expect(started >= setupFinished, "\(container.name ?? "") started after the init container finished")
             }
 
+            // Kubelet's events, as `kubectl describe pod` shows them.
+            let events = ResourceClient<Event>(transport: cluster.transport)
+            try await waitUntil("the pod's events are recorded") {
+                let messages = try await events.list(namespace: "default").items.filter { $0.involvedObject?.uid == uid }.compactMap(\.message)
+                return ["Started container setup", "Started container server", "Started container writer",
+                        "Container image \"busybox:1.36\" already present on machine"].allSatisfy(messages.contains)
+            }
+
             // From the host, over the node's bridge: the server container serves what the others wrote.
             let index = try await httpGet(podIP, port: 8080, path: "/index.html")
             #expect(index.status == 200)
@@ -227,6 +235,9 @@ extension AgentIntegrationTests {
             let status = try #require(restarted.status?.containerStatuses?.first)
             #expect(status.lastState?.terminated != nil)
             #expect(status.lastState?.terminated?.containerID != status.containerID)
+            let events = try await ResourceClient<Event>(transport: cluster.transport).list(namespace: "default").items
+            #expect(events.contains { $0.reason == "Unhealthy" && $0.message?.hasPrefix("Liveness probe failed:") == true })
+            #expect(events.contains { $0.reason == "Killing" && $0.message == "Container main failed liveness probe, will be restarted" })
         }
     }
 

@@ -113,7 +113,12 @@ actor PodWorker {
         var sandboxID = sandboxes.last(where: { $0.state == .ready })?.id
         var attempt = sandboxes.last(where: { $0.state == .ready })?.metadata.attempt ?? 0
         if volumePaths == nil || Date().timeIntervalSince(volumesRefreshedAt) > 60 {
-            volumePaths = try await volumes.setUp(pod)
+            do {
+                volumePaths = try await volumes.setUp(pod)
+            } catch {
+                context.events.record(pod, type: "Warning", reason: "FailedMount", message: "MountVolume.SetUp failed: \(error)")
+                throw error
+            }
             volumesRefreshedAt = Date()
         }
         if sandboxID == nil {
@@ -124,7 +129,12 @@ actor PodWorker {
                 attempt = last.metadata.attempt + 1
             }
             try FileManager.default.createDirectory(atPath: builder.logDirectory, withIntermediateDirectories: true)
-            sandboxID = try await runtime.runPodSandbox(builder.sandboxConfig(attempt: attempt))
+            do {
+                sandboxID = try await runtime.runPodSandbox(builder.sandboxConfig(attempt: attempt))
+            } catch {
+                context.events.record(pod, type: "Warning", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(error)")
+                throw error
+            }
             logger.info("started pod sandbox", metadata: ["sandbox": "\(sandboxID ?? "")"])
         }
         guard let sandboxID else { return }
@@ -244,8 +254,10 @@ actor PodWorker {
             if liveness?.result == false || startup?.result == false {
                 let which = liveness?.result == false ? "liveness" : "startup"
                 logger.info("container failed its \(which) probe; restarting it", metadata: ["container": "\(name)"])
+                context.events.record(environment.pod, reason: "Killing",
+                                      message: "Container \(name) failed \(which) probe, will be restarted")
                 let grace = Duration.seconds(max(environment.pod.spec?.terminationGracePeriodSeconds ?? 30, 0))
-                await stop(container, id: latest.id, grace: grace, pod: environment.pod)
+                await stop(container, id: latest.id, grace: grace, pod: environment.pod, announce: false)
                 probeTasks.removeValue(forKey: latest.id)?.cancel()
                 probeResults.remove(containerID: latest.id)
                 return true
@@ -265,6 +277,11 @@ actor PodWorker {
                     message: CrashLoopBackOff.message(delay: delay, container: name, podName: environment.pod.metadata?.name ?? "",
                                                       namespace: environment.pod.metadata?.namespace ?? "", uid: uid))
                 observation.waiting = waiting[name]
+                if pendingWake == nil || pendingWake! <= now {
+                    let pod = environment.pod
+                    context.events.record(pod, type: "Warning", reason: "BackOff",
+                                          message: "Back-off restarting failed container \(name) in pod \(pod.metadata?.name ?? "")_\(pod.metadata?.namespace ?? "")(\(uid))")
+                }
                 scheduleWake(at: due, now: now)
                 return false
             }
@@ -298,7 +315,7 @@ actor PodWorker {
         let name = container.name ?? ""
         let runtime = context.runtime
         let image: String
-        switch await ensureImage(container, sandboxConfig: environment.sandboxConfig) {
+        switch await ensureImage(container, pod: environment.pod, sandboxConfig: environment.sandboxConfig) {
         case .success(let reference): image = reference
         case .failure(let reason): return reason.waiting
         }
@@ -321,13 +338,17 @@ actor PodWorker {
         do {
             id = try await runtime.createContainer(sandboxID: environment.sandboxID, config: config, sandboxConfig: environment.sandboxConfig)
         } catch {
+            context.events.record(environment.pod, type: "Warning", reason: "Failed", message: "Error: \(error)")
             return ContainerObservation.Waiting(reason: "CreateContainerError", message: "\(error)")
         }
+        context.events.record(environment.pod, reason: "Created", message: "Created container \(name)")
         do {
             try await runtime.startContainer(id: id)
         } catch {
+            context.events.record(environment.pod, type: "Warning", reason: "Failed", message: "Error: \(error)")
             return ContainerObservation.Waiting(reason: "RunContainerError", message: "\(error)")
         }
+        context.events.record(environment.pod, reason: "Started", message: "Started container \(name)")
         logger.info("started container", metadata: ["container": "\(name)", "attempt": "\(attempt)", "id": "\(id)"])
         if let command = container.lifecycle?.postStart?.exec?.command {
             let runner = ProbeRunner(runtime: runtime, container: container, containerID: id, podIP: podIP ?? "")
@@ -340,10 +361,11 @@ actor PodWorker {
     }
 
     /// The image reference to create the container with, pulled per the container's pull policy.
-    private func ensureImage(_ container: Container, sandboxConfig: SandboxConfig) async -> Result<String, WaitingReason> {
+    private func ensureImage(_ container: Container, pod: Pod, sandboxConfig: SandboxConfig) async -> Result<String, WaitingReason> {
         let image = container.image ?? ""
         let policy = RuntimeSpecBuilder.pullPolicy(container)
         if policy != "Always", (try? await context.runtime.imageStatus(image)) ?? nil != nil {
+            context.events.record(pod, reason: "Pulled", message: "Container image \"\(image)\" already present on machine")
             return .success(image)
         }
         if policy == "Never" {
@@ -354,10 +376,14 @@ actor PodWorker {
             return .failure(WaitingReason(ContainerObservation.Waiting(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"")))
         }
         do {
+            context.events.record(pod, reason: "Pulling", message: "Pulling image \"\(image)\"")
+            let started = ContinuousClock.now
             _ = try await context.runtime.pullImage(image, auth: nil, sandboxConfig: sandboxConfig)
             pullBackOff[image] = nil
+            context.events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(ContinuousClock.now - started)")
             return .success(image)
         } catch {
+            context.events.record(pod, type: "Warning", reason: "Failed", message: "Failed to pull image \"\(image)\": \(error)")
             let failures = (pullBackOff[image]?.failures ?? 0) + 1
             pullBackOff[image] = (Date().addingTimeInterval(min(10 * pow(2, Double(failures - 1)), 300)), failures)
             return .failure(WaitingReason(ContainerObservation.Waiting(reason: "ErrImagePull", message: "\(error)")))
@@ -399,12 +425,16 @@ actor PodWorker {
         let results = probeResults
         let wake = self.wake
         let hasStartupProbe = container.startupProbe != nil
+        let events = context.events
+        let pod = inbox.withLock { $0.pod }
         probeTasks[containerID] = Task {
             await withTaskGroup(of: Void.self) { group in
                 for (kind, probe) in probes {
                     group.addTask {
                         await Self.probeLoop(kind: kind, probe: probe, runner: runner, results: results, wake: wake,
-                                             waitForStartup: hasStartupProbe && kind != .startup)
+                                             waitForStartup: hasStartupProbe && kind != .startup) { message in
+                            events.record(pod, type: "Warning", reason: "Unhealthy", message: "\(kind.rawValue.capitalized) probe failed: \(message)")
+                        }
                     }
                 }
             }
@@ -413,7 +443,7 @@ actor PodWorker {
 
     /// Runs one probe every period after its initial delay, as kubelet's prober worker.
     private static func probeLoop(kind: ProbeKind, probe: Probe, runner: ProbeRunner, results: ProbeResults, wake: WakeSignal,
-                                  waitForStartup: Bool) async {
+                                  waitForStartup: Bool, failed: @Sendable (String) -> Void) async {
         var state = ProbeState(kind: kind, probe: probe)
         results.set(state, containerID: runner.containerID)
         guard (try? await Task.sleep(for: probe.initialDelay)) != nil else { return }
@@ -423,6 +453,7 @@ actor PodWorker {
                 continue
             }
             let outcome = await runner.run(probe)
+            if case .failure(let message) = outcome { failed(message) }
             if state.record(outcome) {
                 results.set(state, containerID: runner.containerID)
                 wake.signal()
@@ -435,7 +466,10 @@ actor PodWorker {
 
     // MARK: stopping
 
-    private func stop(_ container: Container?, id: String, grace: Duration, pod: Pod) async {
+    private func stop(_ container: Container?, id: String, grace: Duration, pod: Pod, announce: Bool = true) async {
+        if announce, let name = container?.name {
+            context.events.record(pod, reason: "Killing", message: "Stopping container \(name)")
+        }
         var remaining = grace
         if let command = container?.lifecycle?.preStop?.exec?.command, grace > .zero {
             let started = ContinuousClock.now

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import SwiftletAPI
 import SwiftletClient
+import SwiftletControllers
 import SwiftletCRI
 
 /// What every pod worker of one agent shares: the runtime, the API, the node's identity and data dir.
@@ -14,6 +15,8 @@ struct PodWorkerContext: Sendable {
     /// How often a worker looks at its pod's containers when nothing else wakes it (kubelet's PLEG relists every second).
     let resyncInterval: Duration
     let logger: Logger
+    /// Kubelet's events about pods (Pulled, Created, Started, Killing, BackOff, Unhealthy, …).
+    let events: EventRecorder
 
     var pods: ResourceClient<Pod> { ResourceClient(transport: transport) }
 
