@@ -64,12 +64,14 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The node agent: node registration, lease heartbeats (and, next, pod workers on CRI).
+        // The node agent: node registration, lease heartbeats, pod workers on CRI, CNI config, probes.
         .target(
             name: "SwiftletAgent",
             dependencies: [
                 "SwiftletAPI",
                 "SwiftletClient",
+                "SwiftletControllers",
+                "SwiftletCRI",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -129,6 +131,7 @@ let package = Package(
         .executableTarget(
             name: "swiftlet",
             dependencies: [
+                "SwiftletAgent",
                 "SwiftletAPI",
                 "SwiftletAPIServer",
                 "SwiftletCRI",

@@ -19,6 +19,19 @@ final class ChildProcess: Sendable {
         func withLock<Result>(_ body: (inout State) -> Result) -> Result {
             state.withLock { body(&$0) }
         }
+
+        var hasStatus: Bool { state.withLock { $0.status != nil } }
+
+        /// Records the exit status (the first one reported wins) and wakes the waiters.
+        func record(_ status: Int32) {
+            let waiters = state.withLock { state -> [CheckedContinuation<Int32, Never>] in
+                guard state.status == nil else { return [] }
+                state.status = status
+                defer { state.waiters = [] }
+                return state.waiters
+            }
+            for waiter in waiters { waiter.resume(returning: status) }
+        }
     }
 
     /// Starts `executable` with its output appended to `logPath`.
@@ -37,16 +50,32 @@ final class ChildProcess: Sendable {
         process.standardInput = FileHandle.nullDevice
         let exit = self.exit
         process.terminationHandler = { process in
-            let status = process.terminationStatus
-            let waiters = exit.withLock { state in
-                state.status = status
-                defer { state.waiters = [] }
-                return state.waiters
-            }
-            for waiter in waiters { waiter.resume(returning: status) }
+            exit.record(process.terminationStatus)
         }
         try process.run()
         pid = process.processIdentifier
+        Self.reapWhenExited(pid: pid, exit: exit)
+    }
+
+    /// Foundation learns of a child's exit when a socket the child inherited reaches EOF — which never happens while
+    /// a grandchild that inherited it lives on (containerd's shims do: Go passes inherited descriptors to the
+    /// processes it starts). So the exit is also polled for with `waitpid(WNOHANG)`; whichever notices first records
+    /// the status, and Foundation's later `waitpid` finds nothing left to reap.
+    private static func reapWhenExited(pid: Int32, exit: ExitRecord) {
+        Task.detached {
+            while !exit.hasStatus {
+                var status: Int32 = 0
+                let result = waitpid(pid, &status, WNOHANG)
+                if result == pid {
+                    let signal = status & 0x7f
+                    exit.record(signal != 0 && signal != 0x7f ? signal : (status >> 8) & 0xff)
+                    return
+                }
+                // Reaped by Foundation already: its termination handler records the status.
+                if result == -1 && errno == ECHILD { return }
+                try? await Task.sleep(for: .milliseconds(200))
+            }
+        }
     }
 
     var hasExited: Bool { exit.withLock { $0.status != nil } }

@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import Logging
 import ServiceLifecycle
+import SwiftletAgent
+import SwiftletAPI
 import SwiftletClient
 import SwiftletSimulator
 
@@ -10,12 +12,10 @@ struct AgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "agent", abstract: "Run a node agent (or simulated nodes) against an API server.")
 
     @Option(help: "Kubeconfig of the API server.") var kubeconfig: String
-    @Option(help: "This node's name (default: the host name).") var nodeName: String?
     @Option(help: "Directory holding everything this agent owns.") var dataDir = "/var/lib/swiftlet/agent"
-    @Option(help: "Port of the agent's HTTP endpoint (logs, exec).") var agentPort = 10250
-    @Option(help: "CRI endpoint of a running container runtime (default: a containerd the agent supervises).")
-    var containerRuntimeEndpoint: String?
-    @Flag(help: "Give pods a default route and masquerading to reach beyond the cluster.") var podEgress = false
+    @OptionGroup var agent: AgentOptions
+    @Option(name: .customLong("cluster-cidr"), help: "Pod address range of the cluster.") var clusterCIDR = "10.42.0.0/16"
+    @Option(name: .customLong("service-cidr"), help: "Service address range of the cluster.") var serviceCIDR = "10.43.0.0/16"
     @Option(help: "Register this many simulated nodes instead of running containers.") var simulate: Int?
     @Option(help: "Name prefix of simulated nodes.") var nodePrefix = "sim-"
     @Option(help: "CPU capacity of each simulated node.") var simulateCPU = "32"
@@ -28,7 +28,8 @@ struct AgentCommand: AsyncParsableCommand {
     func validate() throws {
         if let simulate, simulate < 1 { throw ValidationError("--simulate must be at least 1") }
         guard nodeLeaseDurationSeconds >= 1 else { throw ValidationError("--node-lease-duration-seconds must be at least 1") }
-        guard (1...65535).contains(agentPort) else { throw ValidationError("--agent-port must be between 1 and 65535") }
+        guard IPv4CIDR(clusterCIDR) != nil else { throw ValidationError("--cluster-cidr: invalid CIDR \"\(clusterCIDR)\"") }
+        guard IPv4CIDR(serviceCIDR) != nil else { throw ValidationError("--service-cidr: invalid CIDR \"\(serviceCIDR)\"") }
         for pair in nodeLabels.split(separator: ",") where !pair.contains("=") {
             throw ValidationError("--node-labels: \"\(pair)\" is not key=value")
         }
@@ -45,7 +46,13 @@ struct AgentCommand: AsyncParsableCommand {
         let config = try KubeconfigFile.load(path: kubeconfig)
         let transport = try HTTPTransport(server: config.server, identity: ClientIdentity(component: "swiftlet-agent"))
         guard let simulate else {
-            throw ValidationError("running containers needs the CRI agent, which this build does not have yet; use --simulate N")
+            let configuration = agent.configuration(dataDir: dataDir, clusterCIDR: IPv4CIDR(clusterCIDR)!, serviceCIDR: IPv4CIDR(serviceCIDR)!)
+            let node = Agent(transport: transport, configuration: configuration, logger: logger)
+            let group = ServiceGroup(configuration: .init(services: [.init(service: node)], gracefulShutdownSignals: [.sigterm, .sigint],
+                                                          logger: logger))
+            try await group.run()
+            await transport.shutdown()
+            return
         }
         var labels: [String: String] = [:]
         for pair in nodeLabels.split(separator: ",") {

@@ -22,7 +22,12 @@ struct ImagesCommand: AsyncParsableCommand {
         @Option(help: "The data dir of the server or agent whose containerd gets the image.") var dataDir = "/var/lib/swiftlet"
 
         func run() async throws {
-            let containerd = ContainerdConfiguration(dataDir: dataDir)
+            var containerd = ContainerdConfiguration(dataDir: dataDir)
+            // A server's data dir: its embedded agent's containerd lives under `<data dir>/agent`.
+            let embedded = ContainerdConfiguration(dataDir: dataDir + "/agent")
+            if !FileManager.default.fileExists(atPath: containerd.socketPath) && FileManager.default.fileExists(atPath: embedded.socketPath) {
+                containerd = embedded
+            }
             do {
                 let names = try await ImageArchiveImporter(socketPath: containerd.socketPath).importArchive(file)
                 if names.isEmpty {

@@ -20,6 +20,7 @@ struct ServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("service-cidr"), help: "Service address range.") var serviceCIDR = "10.43.0.0/16"
     @Option(name: .customLong("node-cidr-mask-size"), help: "Prefix length of each node's pod range.") var nodeCIDRMaskSize = 24
     @OptionGroup var nodeHealth: NodeHealthOptions
+    @OptionGroup var agent: AgentOptions
     @Option(help: "Seconds pods tolerate a not-ready node.") var defaultNotReadyTolerationSeconds = 300
     @Option(help: "Seconds pods tolerate an unreachable node.") var defaultUnreachableTolerationSeconds = 300
     @Flag(help: "Do not run the controllers.") var disableControllers = false
@@ -64,6 +65,11 @@ struct ServerCommand: AsyncParsableCommand {
         }
         if !disableScheduler {
             services.append(.init(service: EmbeddedScheduler(server: server, logger: Logger(label: "swiftlet.scheduler"))))
+        }
+        if !disableAgent {
+            let agentConfiguration = agent.configuration(dataDir: dataDir + "/agent", clusterCIDR: IPv4CIDR(clusterCIDR)!,
+                                                         serviceCIDR: IPv4CIDR(serviceCIDR)!)
+            services.append(.init(service: EmbeddedAgent(server: server, configuration: agentConfiguration, logger: Logger(label: "swiftlet.agent"))))
         }
         let group = ServiceGroup(configuration: .init(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()

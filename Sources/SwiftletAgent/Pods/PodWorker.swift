@@ -1,0 +1,579 @@
+import Foundation
+import Logging
+import SwiftletAPI
+import SwiftletClient
+import SwiftletCRI
+import Synchronization
+
+/// Runs one pod on the node, as kubelet's pod worker and SyncPod: converges the runtime to the pod's spec on every
+/// pass (sandbox, init containers in order, containers with restarts and crash-loop back-off, probes), writes the
+/// pod's status when it changed, and when the pod is deleted stops everything and makes kubelet's final delete.
+///
+/// A pass runs when the pod changes, a probe result flips, or every `resyncInterval` (kubelet's PLEG relist).
+/// Everything it knows is found again in the runtime by the pod's uid label, so a restarted agent adopts the
+/// pod's running sandbox and containers instead of starting them again.
+actor PodWorker {
+    private struct Inbox {
+        var pod: Pod
+        var removed = false
+    }
+
+    let uid: String
+    let context: PodWorkerContext
+    private let inbox: Mutex<Inbox>
+    private let wake = WakeSignal()
+    private let probeResults = ProbeResults()
+    private var probeTasks: [String: Task<Void, Never>] = [:]
+    private var logger: Logger
+
+    private var startTime = Date()
+    private var terminalPhase: String?
+    private var sandboxStopped = false
+    private var waiting: [String: ContainerObservation.Waiting] = [:]
+    private var pullBackOff: [String: (until: Date, failures: Int)] = [:]
+    private var volumePaths: [String: String]?
+    private var volumesRefreshedAt = Date.distantPast
+    private var lastWritten: PodStatus?
+    private var podIP: String?
+    /// When a back-off wake-up is due, so each pass in a back-off does not start another timer.
+    private var pendingWake: Date?
+    private var lastSyncError: String?
+
+    init(pod: Pod, context: PodWorkerContext) {
+        uid = pod.metadata?.uid ?? ""
+        self.context = context
+        inbox = Mutex(Inbox(pod: pod))
+        var logger = context.logger
+        logger[metadataKey: "pod"] = "\(pod.metadata?.namespace ?? "")/\(pod.metadata?.name ?? "")"
+        self.logger = logger
+        if let started = pod.status?.startTime?.date { startTime = started }
+    }
+
+    /// A newer version of the pod.
+    nonisolated func deliver(_ pod: Pod) {
+        inbox.withLock { $0.pod = pod }
+        wake.signal()
+    }
+
+    /// The pod is gone from the API (deleted with no grace, or its node changed): stop everything now.
+    nonisolated func podRemoved() {
+        inbox.withLock { $0.removed = true }
+        wake.signal()
+    }
+
+    private var volumes: PodVolumes { PodVolumes(dataDir: context.dataDir, uid: uid, transport: context.transport) }
+    private var uidLabel: [String: String] { [RuntimeLabels.podUID: uid] }
+
+    /// Works on the pod until it is deleted and cleaned up.
+    func run() async {
+        while !Task.isCancelled {
+            let (pod, removed) = inbox.withLock { ($0.pod, $0.removed) }
+            if removed || pod.metadata?.deletionTimestamp != nil {
+                let grace = removed ? Duration.seconds(2) : Self.gracePeriod(pod)
+                await terminate(pod, grace: grace)
+                if !removed { await finalDelete(pod) }
+                return
+            }
+            do {
+                try await sync(pod)
+                lastSyncError = nil
+            } catch is CancellationError {
+                break
+            } catch {
+                // Once per distinct failure: a pod that cannot start is retried every pass.
+                let text = "\(error)"
+                if text != lastSyncError { logger.warning("cannot sync pod", metadata: ["error": "\(text)"]) }
+                lastSyncError = text
+                try? await writePendingStatus(pod)
+            }
+            await wake.wait(timeout: context.resyncInterval)
+        }
+        for task in probeTasks.values { task.cancel() }
+    }
+
+    static func gracePeriod(_ pod: Pod) -> Duration {
+        .seconds(max(pod.metadata?.deletionGracePeriodSeconds ?? pod.spec?.terminationGracePeriodSeconds ?? 30, 0))
+    }
+
+    // MARK: one pass
+
+    private func sync(_ pod: Pod) async throws {
+        if terminalPhase == nil, let phase = pod.status?.phase, phase == "Succeeded" || phase == "Failed" {
+            terminalPhase = phase
+        }
+        if terminalPhase != nil {
+            if !sandboxStopped { await stopSandboxes() }
+            return
+        }
+        let runtime = context.runtime
+        let builder = RuntimeSpecBuilder(pod: pod, logDirectory: context.logDirectory(for: pod))
+
+        // The sandbox: the newest ready one, or a new one (a sandbox that died takes its containers with it).
+        let sandboxes = try await runtime.listPodSandboxes(SandboxFilter(labelSelector: uidLabel)).sorted { $0.metadata.attempt < $1.metadata.attempt }
+        var sandboxID = sandboxes.last(where: { $0.state == .ready })?.id
+        var attempt = sandboxes.last(where: { $0.state == .ready })?.metadata.attempt ?? 0
+        if volumePaths == nil || Date().timeIntervalSince(volumesRefreshedAt) > 60 {
+            do {
+                volumePaths = try await volumes.setUp(pod)
+            } catch {
+                context.events.record(pod, type: "Warning", reason: "FailedMount", message: "MountVolume.SetUp failed: \(error)")
+                throw error
+            }
+            volumesRefreshedAt = Date()
+        }
+        if sandboxID == nil {
+            if let last = sandboxes.last {
+                logger.info("sandbox is not ready; starting a new one", metadata: ["sandbox": "\(last.id)"])
+                await stopRunningContainers(pod, grace: .zero)
+                for sandbox in sandboxes { try? await runtime.stopPodSandbox(id: sandbox.id) }
+                attempt = last.metadata.attempt + 1
+            }
+            try FileManager.default.createDirectory(atPath: builder.logDirectory, withIntermediateDirectories: true)
+            do {
+                sandboxID = try await runtime.runPodSandbox(builder.sandboxConfig(attempt: attempt))
+            } catch {
+                context.events.record(pod, type: "Warning", reason: "FailedCreatePodSandBox", message: "Failed to create pod sandbox: \(error)")
+                throw error
+            }
+            logger.info("started pod sandbox", metadata: ["sandbox": "\(sandboxID ?? "")"])
+        }
+        guard let sandboxID else { return }
+        let sandboxConfig = builder.sandboxConfig(attempt: attempt)
+        let sandboxStatus = try await runtime.podSandboxStatus(id: sandboxID)
+        podIP = builder.hostNetwork ? context.hostIP : (sandboxStatus.ip.isEmpty ? podIP : sandboxStatus.ip)
+
+        // The containers' runs, newest last; older ones than the two newest go.
+        let summaries = try await runtime.listContainers(ContainerFilter(sandboxID: sandboxID, labelSelector: uidLabel))
+        var runs: [String: [ContainerObservation.Run]] = [:]
+        for (name, group) in Dictionary(grouping: summaries, by: { $0.metadata.name }) {
+            let sorted = group.sorted { $0.metadata.attempt < $1.metadata.attempt }
+            for old in sorted.dropLast(2) { try? await runtime.removeContainer(id: old.id) }
+            var kept: [ContainerObservation.Run] = []
+            for summary in sorted.suffix(2) {
+                if let status = try? await runtime.containerStatus(id: summary.id) { kept.append(ContainerObservation.Run(status)) }
+            }
+            runs[name] = kept
+        }
+        probeResults.retain(containerIDs: Set(summaries.map(\.id)))
+
+        var acted = false
+        let now = Date()
+        let environment = Environment(sandboxID: sandboxID, sandboxConfig: sandboxConfig, builder: builder, pod: pod)
+        // Init containers, one at a time, in order.
+        var initObservations: [ContainerObservation] = []
+        var initialized = true
+        for container in pod.spec?.initContainers ?? [] {
+            let name = container.name ?? ""
+            var observation = observe(container, runs[name] ?? [])
+            guard initialized else {
+                observation.waiting = ContainerObservation.Waiting(reason: "PodInitializing")
+                initObservations.append(observation)
+                continue
+            }
+            if observation.succeeded {
+                initObservations.append(observation)
+                continue
+            }
+            initialized = false
+            acted = try await advance(container, observation: &observation, environment: environment, now: now) || acted
+            initObservations.append(observation)
+        }
+        // The containers, once every init container succeeded.
+        var observations: [ContainerObservation] = []
+        for container in pod.spec?.containers ?? [] {
+            let name = container.name ?? ""
+            var observation = observe(container, runs[name] ?? [])
+            if !initialized {
+                if observation.latest == nil { observation.waiting = ContainerObservation.Waiting(reason: "PodInitializing") }
+            } else {
+                acted = try await advance(container, observation: &observation, environment: environment, now: now) || acted
+                if observation.isRunning { ensureProbes(container, containerID: observation.latest?.id ?? "") }
+            }
+            observations.append(observation)
+        }
+
+        let builderStatus = PodStatusBuilder(pod: pod, hostIP: context.hostIP, podIP: podIP, sandboxReady: sandboxStatus.state == .ready,
+                                             initContainers: initObservations, containers: observations, startTime: startTime)
+        var status = builderStatus.status(now: now)
+        if let phase = status.phase, phase == "Succeeded" || phase == "Failed" {
+            terminalPhase = phase
+            logger.info("pod finished", metadata: ["phase": "\(phase)"])
+            await stopSandboxes()
+            status = PodStatusBuilder(pod: pod, hostIP: context.hostIP, podIP: podIP, sandboxReady: false, initContainers: initObservations,
+                                      containers: observations, startTime: startTime, terminalPhase: phase).status(now: now)
+        }
+        try await write(status, pod: pod)
+        if acted { wake.signal() }
+    }
+
+    private struct Environment {
+        var sandboxID: String
+        var sandboxConfig: SandboxConfig
+        var builder: RuntimeSpecBuilder
+        var pod: Pod
+    }
+
+    private func observe(_ container: Container, _ runs: [ContainerObservation.Run]) -> ContainerObservation {
+        let name = container.name ?? ""
+        var observation = ContainerObservation(name: name, image: container.image ?? "", latest: runs.last,
+                                               previous: runs.count > 1 ? runs[runs.count - 2] : nil, waiting: waiting[name])
+        if let latest = runs.last, latest.state == .running {
+            let started = container.startupProbe == nil || probeResults.state(latest.id, .startup)?.passing == true
+            observation.started = started
+            observation.ready = started && (container.readinessProbe == nil || probeResults.state(latest.id, .readiness)?.passing == true)
+        } else {
+            observation.started = false
+            observation.ready = false
+        }
+        if runs.last?.state == .running { observation.waiting = nil }
+        return observation
+    }
+
+    /// Moves one container on: starts it, restarts it after its back-off, kills it when its liveness fails.
+    /// Returns whether it changed something in the runtime.
+    private func advance(_ container: Container, observation: inout ContainerObservation, environment: Environment, now: Date) async throws -> Bool {
+        let name = container.name ?? ""
+        let policy = environment.pod.spec?.restartPolicy
+        guard let latest = observation.latest else {
+            observation.waiting = await start(container, attempt: 0, environment: environment)
+            return true
+        }
+        switch latest.state {
+        case .created:
+            do {
+                try await context.runtime.startContainer(id: latest.id)
+                waiting[name] = nil
+            } catch {
+                waiting[name] = ContainerObservation.Waiting(reason: "RunContainerError", message: "\(error)")
+            }
+            observation.waiting = waiting[name]
+            return true
+        case .running:
+            let liveness = probeResults.state(latest.id, .liveness)
+            let startup = probeResults.state(latest.id, .startup)
+            if liveness?.result == false || startup?.result == false {
+                let which = liveness?.result == false ? "liveness" : "startup"
+                logger.info("container failed its \(which) probe; restarting it", metadata: ["container": "\(name)"])
+                context.events.record(environment.pod, reason: "Killing",
+                                      message: "Container \(name) failed \(which) probe, will be restarted")
+                let grace = Duration.seconds(max(environment.pod.spec?.terminationGracePeriodSeconds ?? 30, 0))
+                await stop(container, id: latest.id, grace: grace, pod: environment.pod, announce: false)
+                probeTasks.removeValue(forKey: latest.id)?.cancel()
+                probeResults.remove(containerID: latest.id)
+                return true
+            }
+            return false
+        case .exited, .unknown:
+            guard CrashLoopBackOff.shouldRestart(restartPolicy: policy, exitCode: latest.exitCode) else {
+                waiting[name] = nil
+                observation.waiting = nil
+                return false
+            }
+            let due = CrashLoopBackOff.restartTime(finishedAt: latest.finishedAt ?? now, attempt: latest.attempt)
+            if now < due {
+                let delay = CrashLoopBackOff.delay(afterAttempt: latest.attempt)
+                waiting[name] = ContainerObservation.Waiting(
+                    reason: "CrashLoopBackOff",
+                    message: CrashLoopBackOff.message(delay: delay, container: name, podName: environment.pod.metadata?.name ?? "",
+                                                      namespace: environment.pod.metadata?.namespace ?? "", uid: uid))
+                observation.waiting = waiting[name]
+                if pendingWake == nil || pendingWake! <= now {
+                    let pod = environment.pod
+                    context.events.record(pod, type: "Warning", reason: "BackOff",
+                                          message: "Back-off restarting failed container \(name) in pod \(pod.metadata?.name ?? "")_\(pod.metadata?.namespace ?? "")(\(uid))")
+                }
+                scheduleWake(at: due, now: now)
+                return false
+            }
+            observation.waiting = await start(container, attempt: latest.attempt + 1, environment: environment)
+            return true
+        }
+    }
+
+    /// Wakes the worker at `time` (the end of a back-off) unless a wake-up at or before it is pending already.
+    private func scheduleWake(at time: Date, now: Date) {
+        if let pending = pendingWake, pending > now, pending <= time { return }
+        pendingWake = time
+        let wake = self.wake
+        let delay = time.timeIntervalSince(now)
+        Task {
+            try? await Task.sleep(for: .milliseconds(Int64(delay * 1000) + 10))
+            wake.signal()
+        }
+    }
+
+    /// Pulls the image if needed, resolves the environment, creates and starts the container; returns why it
+    /// waits when it could not start it.
+    private func start(_ container: Container, attempt: UInt32, environment: Environment) async -> ContainerObservation.Waiting? {
+        let name = container.name ?? ""
+        let result = await startOrExplain(container, attempt: attempt, environment: environment)
+        waiting[name] = result
+        return result
+    }
+
+    private func startOrExplain(_ container: Container, attempt: UInt32, environment: Environment) async -> ContainerObservation.Waiting? {
+        let name = container.name ?? ""
+        let runtime = context.runtime
+        let image: String
+        switch await ensureImage(container, pod: environment.pod, sandboxConfig: environment.sandboxConfig) {
+        case .success(let reference): image = reference
+        case .failure(let reason): return reason.waiting
+        }
+        let variables: [EnvironmentVariable]
+        do {
+            let resolver = try await resolver(for: container, pod: environment.pod)
+            variables = try resolver.environment(for: container)
+        } catch {
+            return ContainerObservation.Waiting(reason: "CreateContainerConfigError", message: "\(error)")
+        }
+        let config: ContainerConfig
+        do {
+            config = try environment.builder.containerConfig(container, attempt: attempt, image: image, environment: variables,
+                                                              volumes: volumePaths ?? [:])
+        } catch {
+            return ContainerObservation.Waiting(reason: "CreateContainerConfigError", message: error.message)
+        }
+        try? FileManager.default.createDirectory(atPath: environment.builder.logDirectory + "/" + name, withIntermediateDirectories: true)
+        let id: String
+        do {
+            id = try await runtime.createContainer(sandboxID: environment.sandboxID, config: config, sandboxConfig: environment.sandboxConfig)
+        } catch {
+            context.events.record(environment.pod, type: "Warning", reason: "Failed", message: "Error: \(error)")
+            return ContainerObservation.Waiting(reason: "CreateContainerError", message: "\(error)")
+        }
+        context.events.record(environment.pod, reason: "Created", message: "Created container \(name)")
+        do {
+            try await runtime.startContainer(id: id)
+        } catch {
+            context.events.record(environment.pod, type: "Warning", reason: "Failed", message: "Error: \(error)")
+            return ContainerObservation.Waiting(reason: "RunContainerError", message: "\(error)")
+        }
+        context.events.record(environment.pod, reason: "Started", message: "Started container \(name)")
+        logger.info("started container", metadata: ["container": "\(name)", "attempt": "\(attempt)", "id": "\(id)"])
+        if let command = container.lifecycle?.postStart?.exec?.command {
+            let runner = ProbeRunner(runtime: runtime, container: container, containerID: id, podIP: podIP ?? "")
+            if case .failure(let message) = await runner.runExec(command, timeout: .seconds(30)) {
+                logger.warning("postStart hook failed; killing the container", metadata: ["container": "\(name)", "error": "\(message)"])
+                try? await runtime.stopContainer(id: id, gracePeriod: .zero)
+            }
+        }
+        return nil
+    }
+
+    /// The image reference to create the container with, pulled per the container's pull policy.
+    private func ensureImage(_ container: Container, pod: Pod, sandboxConfig: SandboxConfig) async -> Result<String, WaitingReason> {
+        let image = container.image ?? ""
+        let policy = RuntimeSpecBuilder.pullPolicy(container)
+        if policy != "Always", (try? await context.runtime.imageStatus(image)) ?? nil != nil {
+            context.events.record(pod, reason: "Pulled", message: "Container image \"\(image)\" already present on machine")
+            return .success(image)
+        }
+        if policy == "Never" {
+            return .failure(WaitingReason(ContainerObservation.Waiting(
+                reason: "ErrImageNeverPull", message: "Container image \"\(image)\" is not present with pull policy of Never")))
+        }
+        if let backOff = pullBackOff[image], Date() < backOff.until {
+            return .failure(WaitingReason(ContainerObservation.Waiting(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"")))
+        }
+        do {
+            context.events.record(pod, reason: "Pulling", message: "Pulling image \"\(image)\"")
+            let started = ContinuousClock.now
+            _ = try await context.runtime.pullImage(image, auth: nil, sandboxConfig: sandboxConfig)
+            pullBackOff[image] = nil
+            context.events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(ContinuousClock.now - started)")
+            return .success(image)
+        } catch {
+            context.events.record(pod, type: "Warning", reason: "Failed", message: "Failed to pull image \"\(image)\": \(error)")
+            let failures = (pullBackOff[image]?.failures ?? 0) + 1
+            pullBackOff[image] = (Date().addingTimeInterval(min(10 * pow(2, Double(failures - 1)), 300)), failures)
+            return .failure(WaitingReason(ContainerObservation.Waiting(reason: "ErrImagePull", message: "\(error)")))
+        }
+    }
+
+    /// `ContainerObservation.Waiting` as an error, for `Result`.
+    private struct WaitingReason: Error {
+        var waiting: ContainerObservation.Waiting
+        init(_ waiting: ContainerObservation.Waiting) { self.waiting = waiting }
+    }
+
+    private func resolver(for container: Container, pod: Pod) async throws -> EnvironmentResolver {
+        let namespace = pod.metadata?.namespace ?? "default"
+        let references = EnvironmentResolver.references(of: container)
+        var configMaps: [String: ConfigMap] = [:]
+        var secrets: [String: Secret] = [:]
+        for name in references.configMaps {
+            do {
+                configMaps[name] = try await ResourceClient<ConfigMap>(transport: context.transport).get(name, namespace: namespace)
+            } catch let error as APIError where error.reason == .notFound {}
+        }
+        for name in references.secrets {
+            do {
+                secrets[name] = try await ResourceClient<Secret>(transport: context.transport).get(name, namespace: namespace)
+            } catch let error as APIError where error.reason == .notFound {}
+        }
+        return EnvironmentResolver(pod: pod, podIP: podIP ?? "", hostIP: context.hostIP, configMaps: configMaps, secrets: secrets)
+    }
+
+    // MARK: probes
+
+    private func ensureProbes(_ container: Container, containerID: String) {
+        guard !containerID.isEmpty, probeTasks[containerID] == nil else { return }
+        let probes: [(ProbeKind, Probe)] = [(.startup, container.startupProbe), (.readiness, container.readinessProbe), (.liveness, container.livenessProbe)]
+            .compactMap { kind, probe in probe.map { (kind, $0) } }
+        guard !probes.isEmpty else { return }
+        let runner = ProbeRunner(runtime: context.runtime, container: container, containerID: containerID, podIP: podIP ?? "")
+        let results = probeResults
+        let wake = self.wake
+        let hasStartupProbe = container.startupProbe != nil
+        let events = context.events
+        let pod = inbox.withLock { $0.pod }
+        probeTasks[containerID] = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for (kind, probe) in probes {
+                    group.addTask {
+                        await Self.probeLoop(kind: kind, probe: probe, runner: runner, results: results, wake: wake,
+                                             waitForStartup: hasStartupProbe && kind != .startup) { message in
+                            events.record(pod, type: "Warning", reason: "Unhealthy", message: "\(kind.rawValue.capitalized) probe failed: \(message)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Runs one probe every period after its initial delay, as kubelet's prober worker.
+    private static func probeLoop(kind: ProbeKind, probe: Probe, runner: ProbeRunner, results: ProbeResults, wake: WakeSignal,
+                                  waitForStartup: Bool, failed: @Sendable (String) -> Void) async {
+        var state = ProbeState(kind: kind, probe: probe)
+        results.set(state, containerID: runner.containerID)
+        guard (try? await Task.sleep(for: probe.initialDelay)) != nil else { return }
+        while !Task.isCancelled {
+            if waitForStartup && results.state(runner.containerID, .startup)?.passing != true {
+                guard (try? await Task.sleep(for: .milliseconds(200))) != nil else { return }
+                continue
+            }
+            let outcome = await runner.run(probe)
+            if case .failure(let message) = outcome { failed(message) }
+            if state.record(outcome) {
+                results.set(state, containerID: runner.containerID)
+                wake.signal()
+            }
+            // A passed startup probe is done.
+            if kind == .startup && state.result == true { return }
+            guard (try? await Task.sleep(for: probe.period)) != nil else { return }
+        }
+    }
+
+    // MARK: stopping
+
+    private func stop(_ container: Container?, id: String, grace: Duration, pod: Pod, announce: Bool = true) async {
+        if announce, let name = container?.name {
+            context.events.record(pod, reason: "Killing", message: "Stopping container \(name)")
+        }
+        var remaining = grace
+        if let command = container?.lifecycle?.preStop?.exec?.command, grace > .zero {
+            let started = ContinuousClock.now
+            _ = try? await context.runtime.execSync(containerID: id, command: command, timeout: grace)
+            remaining = max(grace - (ContinuousClock.now - started), .seconds(2))
+        }
+        do {
+            try await context.runtime.stopContainer(id: id, gracePeriod: remaining)
+        } catch {
+            logger.warning("cannot stop container", metadata: ["id": "\(id)", "error": "\(error)"])
+        }
+    }
+
+    private func stopRunningContainers(_ pod: Pod, grace: Duration) async {
+        let running = (try? await context.runtime.listContainers(ContainerFilter(state: .running, labelSelector: uidLabel))) ?? []
+        let specs = (pod.spec?.containers ?? []) + (pod.spec?.initContainers ?? [])
+        await withTaskGroup(of: Void.self) { group in
+            for container in running {
+                let spec = specs.first { $0.name == container.metadata.name }
+                group.addTask { await self.stop(spec, id: container.id, grace: grace, pod: pod) }
+            }
+        }
+    }
+
+    private func stopSandboxes() async {
+        for task in probeTasks.values { task.cancel() }
+        probeTasks = [:]
+        for sandbox in (try? await context.runtime.listPodSandboxes(SandboxFilter(labelSelector: uidLabel))) ?? [] {
+            try? await context.runtime.stopPodSandbox(id: sandbox.id)
+        }
+        sandboxStopped = true
+    }
+
+    /// Stops the pod's containers (preStop hooks first, within the grace period) and removes its sandboxes,
+    /// containers, volumes and logs.
+    private func terminate(_ pod: Pod, grace: Duration) async {
+        logger.info("stopping pod", metadata: ["grace": "\(grace)"])
+        for task in probeTasks.values { task.cancel() }
+        probeTasks = [:]
+        await stopRunningContainers(pod, grace: grace)
+        let runtime = context.runtime
+        for container in (try? await runtime.listContainers(ContainerFilter(labelSelector: uidLabel))) ?? [] {
+            try? await runtime.removeContainer(id: container.id)
+        }
+        for sandbox in (try? await runtime.listPodSandboxes(SandboxFilter(labelSelector: uidLabel))) ?? [] {
+            do {
+                try await runtime.stopPodSandbox(id: sandbox.id)
+                try await runtime.removePodSandbox(id: sandbox.id)
+            } catch {
+                logger.warning("cannot remove pod sandbox", metadata: ["sandbox": "\(sandbox.id)", "error": "\(error)"])
+            }
+        }
+        volumes.tearDown()
+        try? FileManager.default.removeItem(atPath: context.logDirectory(for: pod))
+    }
+
+    /// Kubelet's last word on a pod: the delete with no grace period, for this pod's uid only.
+    private func finalDelete(_ pod: Pod) async {
+        var options = DeleteOptions(gracePeriodSeconds: 0)
+        options.preconditions = Preconditions(uid: uid)
+        for _ in 0..<5 {
+            do {
+                _ = try await context.pods.delete(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace, options: options)
+                return
+            } catch let error as APIError where error.reason == .notFound || error.reason == .conflict {
+                return
+            } catch {
+                logger.warning("cannot delete pod", metadata: ["error": "\(error)"])
+                try? await Task.sleep(for: .seconds(1))
+            }
+        }
+    }
+
+    // MARK: status
+
+    /// The status of a pod whose sandbox or volumes cannot be set up (yet): Pending, its containers creating.
+    private func writePendingStatus(_ pod: Pod) async throws {
+        // Only for a pod that has not run yet: a runtime hiccup must not turn a running pod's status back.
+        let started = (pod.status?.containerStatuses ?? []) + (pod.status?.initContainerStatuses ?? [])
+        guard terminalPhase == nil, (pod.status?.phase ?? "Pending") == "Pending",
+              started.allSatisfy({ $0.state?.running == nil && $0.state?.terminated == nil }) else { return }
+        let waiting = { (container: Container) in
+            ContainerObservation(name: container.name ?? "", image: container.image ?? "", ready: false, started: false)
+        }
+        var initObservations = (pod.spec?.initContainers ?? []).map(waiting)
+        for index in initObservations.indices.dropFirst() { initObservations[index].waiting = .init(reason: "PodInitializing") }
+        var observations = (pod.spec?.containers ?? []).map(waiting)
+        if !initObservations.isEmpty {
+            for index in observations.indices { observations[index].waiting = .init(reason: "PodInitializing") }
+        }
+        let status = PodStatusBuilder(pod: pod, hostIP: context.hostIP, podIP: podIP, sandboxReady: false, initContainers: initObservations,
+                                      containers: observations, startTime: startTime).status(now: Date())
+        try await write(status, pod: pod)
+    }
+
+    private func write(_ status: PodStatus, pod: Pod) async throws {
+        if status == lastWritten || status == pod.status { return }
+        let body: JSONValue = ["metadata": ["uid": .string(uid)], "status": try JSONValue(encoding: status)]
+        do {
+            _ = try await context.pods.patch(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace, type: .merge, body: body,
+                                             subresource: "status")
+            lastWritten = status
+        } catch let error as APIError where error.reason == .notFound || error.reason == .conflict {
+            return
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import Foundation
+import SwiftletAPI
+import SwiftletCRI
+import Testing
+
+@testable import SwiftletAgent
+
+@Suite struct CrashLoopBackOffTests {
+    @Test func firstRestartIsImmediateThenDoublesFromTenSecondsToFiveMinutes() {
+        #expect(CrashLoopBackOff.delay(afterAttempt: 0) == 0)
+        #expect(CrashLoopBackOff.delay(afterAttempt: 1) == 10)
+        #expect(CrashLoopBackOff.delay(afterAttempt: 2) == 20)
+        #expect(CrashLoopBackOff.delay(afterAttempt: 5) == 160)
+        #expect(CrashLoopBackOff.delay(afterAttempt: 6) == 300)
+        #expect(CrashLoopBackOff.delay(afterAttempt: 40) == 300)
+        let finished = Date(timeIntervalSince1970: 1000)
+        #expect(CrashLoopBackOff.restartTime(finishedAt: finished, attempt: 2) == Date(timeIntervalSince1970: 1020))
+        #expect(CrashLoopBackOff.message(delay: 80, container: "c", podName: "p", namespace: "ns", uid: "u")
+            == "back-off 1m20s restarting failed container=c pod=p_ns(u)")
+    }
+
+    @Test func restartPolicies() {
+        #expect(CrashLoopBackOff.shouldRestart(restartPolicy: nil, exitCode: 0))
+        #expect(CrashLoopBackOff.shouldRestart(restartPolicy: "Always", exitCode: 0))
+        #expect(CrashLoopBackOff.shouldRestart(restartPolicy: "OnFailure", exitCode: 1))
+        #expect(!CrashLoopBackOff.shouldRestart(restartPolicy: "OnFailure", exitCode: 0))
+        #expect(!CrashLoopBackOff.shouldRestart(restartPolicy: "Never", exitCode: 1))
+    }
+}
+
+@Suite struct ProbeStateTests {
+    @Test func readinessNeedsSuccessThresholdAndFailsAfterFailureThreshold() {
+        var state = ProbeState(kind: .readiness, probe: Probe(failureThreshold: 2, successThreshold: 2))
+        #expect(!state.passing)
+        var changed = state.record(.success)
+        #expect(!changed)
+        changed = state.record(.success)
+        #expect(changed)
+        #expect(state.passing)
+        changed = state.record(.failure("x"))
+        #expect(!changed)
+        #expect(state.passing)
+        changed = state.record(.failure("x"))
+        #expect(changed)
+        #expect(!state.passing)
+    }
+
+    @Test func livenessPassesUntilItFailsThreeTimesInARow() {
+        var state = ProbeState(kind: .liveness, probe: Probe())
+        #expect(state.passing)
+        state.record(.failure("a"))
+        state.record(.failure("b"))
+        state.record(.success)
+        state.record(.failure("c"))
+        state.record(.failure("d"))
+        #expect(state.passing)
+        state.record(.failure("e"))
+        #expect(!state.passing)
+        #expect(state.result == false)
+        state.reset()
+        #expect(state.passing)
+    }
+
+    @Test func startupAndLivenessIgnoreSuccessThreshold() {
+        var state = ProbeState(kind: .startup, probe: Probe(successThreshold: 5))
+        #expect(state.successThreshold == 1)
+        state.record(.success)
+        #expect(state.passing)
+    }
+}
+
+@Suite struct EnvironmentResolverTests {
+    let pod = Pod(metadata: ObjectMeta(labels: ["app": "web"], name: "web-1", namespace: "shop", uid: "u-1"),
+                  spec: PodSpec(containers: [], nodeName: "node-a", serviceAccountName: "default"))
+
+    @Test func resolvesFieldsConfigMapsSecretsAndExpansion() throws {
+        let container = Container(
+            env: [
+                EnvVar(name: "POD_NAME", valueFrom: EnvVarSource(fieldRef: ObjectFieldSelector(fieldPath: "metadata.name"))),
+                EnvVar(name: "POD_NAMESPACE", valueFrom: EnvVarSource(fieldRef: ObjectFieldSelector(fieldPath: "metadata.namespace"))),
+                EnvVar(name: "POD_IP", valueFrom: EnvVarSource(fieldRef: ObjectFieldSelector(fieldPath: "status.podIP"))),
+                EnvVar(name: "NODE", valueFrom: EnvVarSource(fieldRef: ObjectFieldSelector(fieldPath: "spec.nodeName"))),
+                EnvVar(name: "APP", valueFrom: EnvVarSource(fieldRef: ObjectFieldSelector(fieldPath: "metadata.labels['app']"))),
+                EnvVar(name: "COLOR", valueFrom: EnvVarSource(configMapKeyRef: ConfigMapKeySelector(key: "color", name: "settings"))),
+                EnvVar(name: "PASSWORD", valueFrom: EnvVarSource(secretKeyRef: SecretKeySelector(key: "password", name: "creds"))),
+                EnvVar(name: "GREETING", value: "hello $(POD_NAME) at $(POD_IP), $(MISSING) costs $$5"),
+                EnvVar(name: "LEVEL", value: "override"),
+            ],
+            envFrom: [EnvFromSource(configMapRef: ConfigMapEnvSource(name: "settings"), prefix: "CFG_"),
+                      EnvFromSource(configMapRef: ConfigMapEnvSource(name: "defaults"))],
+            name: "main")
+        let resolver = EnvironmentResolver(
+            pod: pod, podIP: "10.42.0.7", hostIP: "127.0.0.1",
+            configMaps: ["settings": ConfigMap(data: ["color": "blue"]), "defaults": ConfigMap(data: ["LEVEL": "info"])],
+            secrets: ["creds": Secret(data: ["password": Data("s3cret".utf8).base64EncodedString()])])
+        let environment = try resolver.environment(for: container)
+        let values = Dictionary(uniqueKeysWithValues: environment.map { ($0.name, $0.value) })
+        #expect(values["POD_NAME"] == "web-1")
+        #expect(values["POD_NAMESPACE"] == "shop")
+        #expect(values["POD_IP"] == "10.42.0.7")
+        #expect(values["NODE"] == "node-a")
+        #expect(values["APP"] == "web")
+        #expect(values["COLOR"] == "blue")
+        #expect(values["CFG_color"] == "blue")
+        #expect(values["PASSWORD"] == "s3cret")
+        #expect(values["GREETING"] == "hello web-1 at 10.42.0.7, $(MISSING) costs $5")
+        #expect(values["LEVEL"] == "override")
+        #expect(environment.first?.name == "CFG_color", "envFrom comes first")
+        #expect(environment.filter { $0.name == "LEVEL" }.count == 1)
+    }
+
+    @Test func missingReferencesFailUnlessOptional() {
+        let required = Container(env: [EnvVar(name: "X", valueFrom: EnvVarSource(configMapKeyRef: ConfigMapKeySelector(key: "k", name: "absent")))], name: "c")
+        let resolver = EnvironmentResolver(pod: pod, podIP: "", hostIP: "", configMaps: ["present": ConfigMap(data: [:])])
+        #expect(throws: EnvironmentResolver.Failure(message: "configmap \"absent\" not found")) { try resolver.environment(for: required) }
+        let missingKey = Container(env: [EnvVar(name: "X", valueFrom: EnvVarSource(configMapKeyRef: ConfigMapKeySelector(key: "k", name: "present")))], name: "c")
+        #expect(throws: EnvironmentResolver.Failure(message: "couldn't find key k in ConfigMap shop/present")) { try resolver.environment(for: missingKey) }
+        let optional = Container(env: [EnvVar(name: "X", valueFrom: EnvVarSource(configMapKeyRef: ConfigMapKeySelector(key: "k", name: "absent", optional: true)))], name: "c")
+        #expect((try? resolver.environment(for: optional)) == [])
+    }
+}
+
+@Suite struct RuntimeSpecTests {
+    @Test func pullPolicyDefaultsAsKubelet() {
+        #expect(RuntimeSpecBuilder.pullPolicy(Container(image: "busybox:1.36", name: "c")) == "IfNotPresent")
+        #expect(RuntimeSpecBuilder.pullPolicy(Container(image: "busybox", name: "c")) == "Always")
+        #expect(RuntimeSpecBuilder.pullPolicy(Container(image: "busybox:latest", name: "c")) == "Always")
+        #expect(RuntimeSpecBuilder.pullPolicy(Container(image: "localhost:5000/busybox", name: "c")) == "Always")
+        #expect(RuntimeSpecBuilder.pullPolicy(Container(image: "localhost:5000/busybox:1", name: "c")) == "IfNotPresent")
+        #expect(RuntimeSpecBuilder.pullPolicy(Container(image: "busybox:latest", imagePullPolicy: "Never", name: "c")) == "Never")
+    }
+
+    @Test func sandboxAndContainerConfigsCarryKubeletsLabelsResourcesAndSecurity() throws {
+        let container = Container(
+            args: ["$(GREETING)"], command: ["echo"], image: "busybox:1.36", name: "main",
+            resources: ResourceRequirements(limits: ["cpu": Quantity("500m")!, "memory": Quantity("64Mi")!], requests: ["cpu": Quantity("250m")!]),
+            securityContext: SecurityContext(capabilities: Capabilities(add: ["NET_ADMIN"], drop: ["ALL"]), readOnlyRootFilesystem: true,
+                                             runAsGroup: 2000, runAsUser: 1000),
+            volumeMounts: [VolumeMount(mountPath: "/data", name: "scratch", readOnly: true)], workingDir: "/tmp")
+        let pod = Pod(metadata: ObjectMeta(labels: ["app": "web"], name: "web", namespace: "default", uid: "u-1"),
+                      spec: PodSpec(containers: [container], hostname: "front", nodeName: "n"))
+        let builder = RuntimeSpecBuilder(pod: pod, logDirectory: "/logs")
+        let sandbox = builder.sandboxConfig(attempt: 1)
+        #expect(sandbox.hostname == "front")
+        #expect(sandbox.metadata == SandboxMetadata(name: "web", uid: "u-1", namespace: "default", attempt: 1))
+        #expect(sandbox.labels["io.kubernetes.pod.uid"] == "u-1")
+        #expect(sandbox.labels["io.kubernetes.pod.name"] == "web")
+        #expect(sandbox.labels["io.kubernetes.pod.namespace"] == "default")
+        #expect(sandbox.labels["app"] == "web")
+        let config = try builder.containerConfig(container, attempt: 2, image: "busybox:1.36",
+                                                 environment: [EnvironmentVariable(name: "GREETING", value: "hi")],
+                                                 volumes: ["scratch": "/var/x/scratch"])
+        #expect(config.args == ["hi"])
+        #expect(config.logPath == "main/2.log")
+        #expect(config.workingDirectory == "/tmp")
+        #expect(config.mounts == [ContainerMount(containerPath: "/data", hostPath: "/var/x/scratch", readOnly: true)])
+        #expect(config.resources == ContainerResources(cpuPeriod: 100_000, cpuQuota: 50_000, cpuShares: 256, memoryLimitInBytes: 64 << 20))
+        #expect(config.security.runAsUser == 1000)
+        #expect(config.security.runAsGroup == 2000)
+        #expect(config.security.readOnlyRootFilesystem)
+        #expect(config.security.addCapabilities == ["NET_ADMIN"])
+        #expect(config.security.dropCapabilities == ["ALL"])
+        #expect(config.labels["io.kubernetes.container.name"] == "main")
+        #expect(throws: PodVolumes.Failure.self) {
+            try builder.containerConfig(container, attempt: 0, image: "i", environment: [], volumes: [:])
+        }
+    }
+}
+
+@Suite struct PodNetworkConfigurationTests {
+    @Test func conflistRoutesOnlyClusterAndServiceCIDRsWithoutEgress() throws {
+        let network = PodNetworkConfiguration(dataDir: "/tmp/node-a", podCIDR: IPv4CIDR("10.42.3.0/24")!, clusterCIDR: IPv4CIDR("10.42.0.0/16")!,
+                                              serviceCIDR: IPv4CIDR("10.43.0.0/16")!, podEgress: false)
+        let json = try JSONDecoder().decode(JSONValue.self, from: Data(try network.render().utf8))
+        let text = try network.render()
+        #expect(network.bridgeName.hasPrefix("swl"))
+        #expect(network.bridgeName.count <= 15)
+        #expect(network.bridgeName == PodNetworkConfiguration.bridgeName(dataDir: "/tmp/node-a/"))
+        #expect(network.bridgeName != PodNetworkConfiguration.bridgeName(dataDir: "/tmp/node-b"))
+        #expect(text.contains("\"subnet\" : \"10.42.3.0/24\""))
+        #expect(text.contains("10.42.0.0"))
+        #expect(text.contains("10.43.0.0"))
+        #expect(!text.contains("0.0.0.0"))
+        #expect(text.contains("\"ipMasq\" : false"))
+        #expect(text.contains("/tmp/node-a/cni/ipam"))
+        #expect(text.contains("portmap"))
+        #expect(text.contains("loopback"))
+        _ = json
+
+        let egress = PodNetworkConfiguration(dataDir: "/tmp/node-a", podCIDR: IPv4CIDR("10.42.3.0/24")!, clusterCIDR: IPv4CIDR("10.42.0.0/16")!,
+                                             serviceCIDR: IPv4CIDR("10.43.0.0/16")!, podEgress: true)
+        let egressText = try egress.render()
+        #expect(egressText.contains("0.0.0.0"))
+        #expect(egressText.contains("\"ipMasq\" : true"))
+    }
+
+    @Test func machineInfoReadsTheMachine() {
+        let machine = MachineInfo.read(dataDir: "/tmp")
+        #expect(machine.cpus >= 1)
+        #expect(machine.memoryBytes > 0)
+        #expect(machine.storageBytes > 0)
+        #expect(machine.capacity["pods"] == Quantity(integer: 110))
+        let available: Int64? = MachineInfo.meminfoBytes("MemTotal:       2048 kB\nMemAvailable:    1024 kB\n", "MemAvailable")
+        #expect(available == Int64(1_048_576))
+    }
+}
