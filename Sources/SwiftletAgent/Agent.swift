@@ -52,6 +52,18 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
                 }
                 let runtime = try CRIRuntimeClient(endpoint: endpoint, logger: self.logger)
                 group.addTask { defer { self.logger.debug("runtime client stopped") }; try await runtime.run() }
+                // The endpoint the API server reaches for `kubectl logs` (exec, attach and port-forward join it later).
+                let logEndpoint = AgentEndpoint(address: self.configuration.internalIP, port: self.configuration.agentPort,
+                                                logs: PodLogFiles(dataDir: containerd.dataDir, runtime: runtime), logger: self.logger)
+                group.addTask {
+                    do {
+                        try await logEndpoint.run()
+                    } catch {
+                        // Pods keep running without it; only logs are unavailable.
+                        self.logger.error("the agent endpoint stopped", metadata: ["port": "\(self.configuration.agentPort)", "error": "\(error)"])
+                    }
+                    while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+                }
                 let version = try await self.retrying("ask the container runtime for its version") { try await runtime.version() }
                 if endpoint.hasPrefix("unix://") {
                     await self.loadImages(runtime: runtime, socketPath: String(endpoint.dropFirst("unix://".count)))

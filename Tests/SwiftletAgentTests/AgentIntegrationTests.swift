@@ -136,7 +136,7 @@ import Testing
         try await Cluster.with { cluster in
             let failing = Pod(
                 metadata: ObjectMeta(name: "crasher", namespace: "default"),
-                spec: PodSpec(containers: [Container(command: ["sh", "-c", "sleep 1; exit 1"], image: "busybox:1.36", name: "main")],
+                spec: PodSpec(containers: [Container(command: ["sh", "-c", "echo crashing; sleep 1; exit 1"], image: "busybox:1.36", name: "main")],
                               nodeName: cluster.nodeName, restartPolicy: "OnFailure", terminationGracePeriodSeconds: 1))
             let succeeding = Pod(
                 metadata: ObjectMeta(name: "once", namespace: "default"),
@@ -160,6 +160,15 @@ import Testing
             #expect(container.state?.waiting?.message?.hasPrefix("back-off 10s restarting failed container=main pod=crasher_default") == true)
             #expect(crasher.status?.phase == "Running")
             #expect(condition(crasher, "Ready") == "False")
+            // `kubectl logs` and `kubectl logs --previous`: the API server asks this node's agent endpoint.
+            func logs(_ query: [APIRequest.QueryItem]) async throws -> String {
+                let response = try await cluster.transport.send(APIRequest(method: .get, path: "/api/v1/namespaces/default/pods/crasher/log", query: query))
+                return String(decoding: response.body, as: UTF8.self)
+            }
+            #expect(try await logs([]) == "crashing\n")
+            #expect(try await logs([.init("previous", "true")]) == "crashing\n")
+            let stamped = try await logs([.init("timestamps", "true")])
+            #expect(stamped.hasPrefix("20") && stamped.hasSuffix(" crashing\n"))
 
             try await waitUntil("the succeeding pod finished", timeout: .seconds(60)) {
                 try await cluster.pods.get("once", namespace: "default").status?.phase == "Succeeded"

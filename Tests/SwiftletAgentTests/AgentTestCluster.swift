@@ -79,22 +79,15 @@ struct AgentTestCluster {
         let archives = try imageArchives()
         var logger = Logger(label: "test")
         logger.logLevel = ProcessInfo.processInfo.environment["AGENT_TEST_LOG"] == nil ? .warning : .debug
-        let registry = ResourceRegistry(store: MemoryBackend(), admission: AdmissionOptions(), logger: logger)
-        let start = try await registry.dispatcher.prime()
-        let dispatcher = registry.dispatcher
-        let dispatch = Task { await dispatcher.run(from: start) }
-        defer { dispatch.cancel() }
-        try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
-        let handler = APIRequestHandler(registry: registry, discovery: DiscoveryDocuments(resources: ResourceCatalog.all),
-                                        serverAddress: { "127.0.0.1:6443" }, isReady: { true },
-                                        openAPI: OpenAPIDocuments(resources: ResourceCatalog.all), logger: logger)
-        let transport = InProcessTransport(handler: handler, identity: ClientIdentity(component: "test"))
+        let api = try await InProcessAPIServer.start(logger: logger)
+        defer { api.stop() }
+        let transport = api.transport()
         let manager = ControllerManager(transport: transport, configuration: ControllerManagerConfiguration(clusterCIDR: clusterCIDR),
                                         logger: logger)
 
         let dataDir = "/tmp/swiftlet-agent-\(UUID().uuidString.prefix(8))"
         let configuration = AgentConfiguration(
-            nodeName: "agent-test-\(UUID().uuidString.prefix(6).lowercased())", dataDir: dataDir, clusterCIDR: clusterCIDR,
+            nodeName: "agent-test-\(UUID().uuidString.prefix(6).lowercased())", dataDir: dataDir, agentPort: try freePort(), clusterCIDR: clusterCIDR,
             serviceCIDR: serviceCIDR, imageArchiveDirectories: [archives], nodeStatusUpdateFrequency: .seconds(1),
             leaseRenewInterval: .seconds(2), podResyncInterval: .milliseconds(500))
         let runner = AgentRunner(transport: transport, configuration: configuration, logger: logger)
@@ -257,4 +250,18 @@ func httpGet(_ host: String, port: Int32, path: String) async throws -> (status:
     let status = text.split(separator: " ").dropFirst().first.flatMap { Int($0) } ?? 0
     let body = text.range(of: "\r\n\r\n").map { String(text[$0.upperBound...]) } ?? ""
     return (status, body)
+}
+
+/// A port nobody listens on now on 127.0.0.1 (bound once to port 0, then released), for the agent endpoint.
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
+    guard bound == 0 else { throw CancellationError() }
+    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+    return Int(UInt16(bigEndian: address.sin_port))
 }
