@@ -16,6 +16,10 @@ if [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; then
 else
     swift build -c release --product swiftlet
     install -m 0755 .build/release/swiftlet /usr/local/bin/swiftlet
+    # The sandbox (pause) and busybox images, built offline; the embedded agent loads them into its containerd.
+    if [ ! -f /usr/local/share/swiftlet/images/pause-3.10.tar ]; then
+        hack/build-images.sh /usr/local/share/swiftlet/images
+    fi
     mkdir -p "$DATA_DIR" "$(dirname "$KUBECONFIG_PATH")"
     nohup /usr/local/bin/swiftlet server --data-dir "$DATA_DIR" --write-kubeconfig "$KUBECONFIG_PATH" >>"$LOG" 2>&1 &
     echo $! >"$PIDFILE"
@@ -27,13 +31,13 @@ if [ ! -e "$HOME/.kube/config" ]; then
     ln -s "$KUBECONFIG_PATH" "$HOME/.kube/config"
 fi
 
-for _ in $(seq 1 120); do
-    if [ -f "$KUBECONFIG_PATH" ] && kubectl --kubeconfig "$KUBECONFIG_PATH" get --raw /readyz >/dev/null 2>&1; then
-        kubectl --kubeconfig "$KUBECONFIG_PATH" get namespaces
-        echo "swiftlet is ready: export KUBECONFIG=$KUBECONFIG_PATH"
+for _ in $(seq 1 180); do
+    if [ -f "$KUBECONFIG_PATH" ] && kubectl --kubeconfig "$KUBECONFIG_PATH" get nodes --no-headers 2>/dev/null | grep -q " Ready "; then
+        kubectl --kubeconfig "$KUBECONFIG_PATH" get nodes -o wide
+        echo "swiftlet is ready: export KUBECONFIG=$KUBECONFIG_PATH; kubectl apply -f examples/pod.yaml"
         exit 0
     fi
     sleep 1
 done
-echo "swiftlet did not become ready; see $LOG" >&2
+echo "the node did not become Ready; see $LOG" >&2
 exit 1

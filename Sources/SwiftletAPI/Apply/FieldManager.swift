@@ -86,7 +86,8 @@ public enum FieldManager {
 }
 
 extension JSONValue {
-    mutating func removeManagedFields() {
+    /// Drops `metadata.managedFields`.
+    public mutating func removeManagedFields() {
         guard var metadata = self["metadata"]?.objectValue, metadata["managedFields"] != nil else { return }
         metadata["managedFields"] = nil
         self["metadata"] = .object(metadata)

@@ -57,6 +57,8 @@ public final class Informer<Object: KubernetesObject>: ServiceLifecycle.Service,
     public init(client: ResourceClient<Object>, namespace: String? = nil, labelSelector: LabelSelector? = nil,
                 fieldSelector: FieldSelector? = nil, resyncPeriod: Duration? = nil, indexers: [String: IndexFunction<Object>] = [:],
                 backoff: Backoff = Backoff(), logger: Logger = Logger(label: "swiftlet.informer")) {
+        var client = client
+        client.omitsManagedFields = true
         self.client = client
         self.namespace = namespace
         self.labelSelector = labelSelector

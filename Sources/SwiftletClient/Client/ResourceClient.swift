@@ -9,6 +9,9 @@ public struct ResourceClient<Object: KubernetesObject>: Sendable {
     public let transport: any APITransport
     public let resource: APIResourceInfo
     let paths: ResourcePaths
+    /// Leaves `metadata.managedFields` out of listed and watched objects, as kube-controller-manager's and
+    /// kube-scheduler's informers do: caches never need them, and decoding them is most of an object's cost.
+    public var omitsManagedFields = false
 
     /// A client for `Object`'s resource as the catalog serves it.
     public init(transport: any APITransport) {
@@ -39,7 +42,16 @@ public struct ResourceClient<Object: KubernetesObject>: Sendable {
     public func list(namespace: String? = nil, query: ListQuery = ListQuery()) async throws -> ObjectList<Object> {
         let response = try await transport.send(APIRequest(method: .get, path: paths.collection(namespace: namespace),
                                                            query: query.queryItems()))
-        let body = try ObjectCoding.decode(ListBody<Object>.self, from: response.body)
+        let body: ListBody<Object>
+        if omitsManagedFields, var list = try? JSONParser.parse(response.body) {
+            if case .array(var items)? = list["items"] {
+                for i in items.indices { items[i].removeManagedFields() }
+                list["items"] = .array(items)
+            }
+            body = try ObjectCoding.decode(ListBody<Object>.self, from: list)
+        } else {
+            body = try ObjectCoding.decode(ListBody<Object>.self, from: response.body)
+        }
         return ObjectList(items: body.items ?? [], resourceVersion: body.metadata?.resourceVersion ?? "",
                           continueToken: body.metadata?.continue.flatMap { $0.isEmpty ? nil : $0 },
                           remainingItemCount: body.metadata?.remainingItemCount)
@@ -77,6 +89,8 @@ public struct ResourceClient<Object: KubernetesObject>: Sendable {
             let task = Task {
                 do {
                     for try await event in raw {
+                        var event = event
+                        if omitsManagedFields { event.object?.removeManagedFields() }
                         continuation.yield(try Self.typed(event))
                     }
                     continuation.finish()
