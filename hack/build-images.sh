@@ -24,9 +24,17 @@ if [ ! -x "$busybox" ] || ldd "$busybox" >/dev/null 2>&1; then
     exit 1
 fi
 
+mkdir -p "$out_dir"
+# Several test suites may ask at once: one builds, the others wait for it and find the archives ready.
+exec 9>"$out_dir/.build-images.lock"
+flock 9
+if [ -s "$out_dir/busybox-1.36.tar" ] && [ -s "$out_dir/busybox-1.36.oci.tar" ] && [ -s "$out_dir/pause-3.10.tar" ] \
+    && [ "$out_dir/pause-3.10.tar" -nt "$0" ] && [ "$out_dir/pause-3.10.tar" -nt hack/pause.c ]; then
+    echo "already built in $out_dir"
+    exit 0
+fi
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
-mkdir -p "$out_dir"
 layout="$work/oci"
 umoci init --layout "$layout"
 

@@ -134,6 +134,11 @@ import Testing
 
     @Test func restartsAFailingContainerUnderOnFailureAndFinishesASucceedingOne() async throws {
         try await Cluster.with { cluster in
+            // The node reports the images its runtime holds (the offline busybox and pause images at least).
+            try await waitUntil("the node lists its images", timeout: .seconds(30)) {
+                let names = try await cluster.nodes.get(cluster.nodeName).status?.images?.flatMap { $0.names ?? [] } ?? []
+                return names.contains("docker.io/library/busybox:1.36") && names.contains("swiftlet.local/pause:3.10")
+            }
             let failing = Pod(
                 metadata: ObjectMeta(name: "crasher", namespace: "default"),
                 spec: PodSpec(containers: [Container(command: ["sh", "-c", "echo crashing; sleep 1; exit 1"], image: "busybox:1.36", name: "main")],

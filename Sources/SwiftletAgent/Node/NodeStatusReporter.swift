@@ -78,13 +78,23 @@ public actor NodeStatusReporter {
         var current = description
         current.capacity = machine.capacity
         current.allocatable = machine.capacity
-        let status = current.status(now: .now(), conditions: conditions(previous: lastPosted?.conditions ?? [], machine: machine,
+        var status = current.status(now: .now(), conditions: conditions(previous: lastPosted?.conditions ?? [], machine: machine,
                                                                        runtimeConditions: runtimeConditions))
+        if let images = try? await runtime.listImages() {
+            status.images = Self.nodeImages(images)
+        }
         if let lastPosted, Self.sameIgnoringHeartbeats(lastPosted, status), ContinuousClock.now - lastPostedAt < reportFrequency { return }
         let body: JSONValue = ["status": try JSONValue(encoding: status)]
         _ = try await nodes.patch(description.name, type: .merge, body: body, subresource: "status")
         lastPosted = status
         lastPostedAt = ContinuousClock.now
+    }
+
+    /// The images the node holds, largest first and at most 50, as kubelet reports them (`--node-status-max-images`).
+    static func nodeImages(_ images: [ImageInfo]) -> [ContainerImage] {
+        images.sorted { $0.size > $1.size }.prefix(50).map { image in
+            ContainerImage(names: image.repoDigests + image.repoTags, sizeBytes: Int64(clamping: image.size))
+        }
     }
 
     static func sameIgnoringHeartbeats(_ a: NodeStatus, _ b: NodeStatus) -> Bool {
