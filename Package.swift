@@ -165,7 +165,7 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["SwiftletAPI"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["SwiftletAPI", "SwiftletCRI"]),
         .testTarget(name: "SwiftletControllersTests", dependencies: ["SwiftletControllers", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient"]),
         .testTarget(
             name: "SwiftletSchedulerTests",

@@ -20,7 +20,10 @@ import Testing
             #expect(node.status?.capacity?["pods"] == Quantity(integer: 110))
             #expect(node.status?.addresses?.contains(NodeAddress(address: "127.0.0.1", type: "InternalIP")) == true)
             let bridge = PodNetworkConfiguration.bridgeName(dataDir: cluster.configuration.dataDir)
-            #expect(Cluster.hostRoutes(Cluster.clusterCIDR.description).contains("unreachable"))
+            // The routes follow the CNI config, which can be a moment after the node turned Ready.
+            try await waitUntil("the unreachable route for the cluster CIDR", timeout: .seconds(30)) {
+                Cluster.hostRoutes(Cluster.clusterCIDR.description).contains("unreachable")
+            }
             let netnsBefore = Set((try? FileManager.default.contentsOfDirectory(atPath: "/var/run/netns")) ?? [])
 
             let data = [VolumeMount(mountPath: "/data", name: "shared")]

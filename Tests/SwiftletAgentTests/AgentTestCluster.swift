@@ -75,6 +75,11 @@ struct AgentTestCluster {
     }
 
     static func with(_ body: (AgentTestCluster) async throws -> Void) async throws {
+        // One containerd test at a time on this host, across the test targets (DESIGN.md).
+        try await HostFileLock.withLock("/run/swiftlet-tests/containerd.lock") { try await withAlone(body) }
+    }
+
+    private static func withAlone(_ body: (AgentTestCluster) async throws -> Void) async throws {
         try requirePrerequisites()
         let archives = try imageArchives()
         var logger = Logger(label: "test")

@@ -4,7 +4,7 @@ import Testing
 @testable import SwiftletCRI
 
 /// Real containerd and runc: one at a time, each in its own data dir, leaving no process, mount or file behind.
-@Suite(.serialized, .timeLimit(.minutes(1))) struct ContainerdIntegrationTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct ContainerdIntegrationTests {
     typealias Environment = CRITestEnvironment
 
     @Test func supervisorStartsContainerdAnswersVersionAndStopsIt() async throws {

@@ -5,7 +5,7 @@ import Testing
 
 /// Pulls through CRI from Debian's docker-registry on 127.0.0.1, the way a cluster without internet gets images
 /// from a local registry (plain HTTP, declared in the node's containerd hosts.toml).
-@Suite(.serialized, .timeLimit(.minutes(2))) struct RegistryPullTests {
+@Suite(.serialized, .timeLimit(.minutes(10))) struct RegistryPullTests {
     typealias Environment = CRITestEnvironment
 
     @Test func pullsAnImagePushedToALocalRegistry() async throws {

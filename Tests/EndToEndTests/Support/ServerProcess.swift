@@ -28,12 +28,13 @@ final class ServerProcess: @unchecked Sendable {
     }
 
     /// Starts the server and waits until `/readyz` answers.
-    func start(extraArguments: [String] = []) async throws {
+    /// `agent` runs the embedded node agent (real containerd), off by default.
+    func start(extraArguments: [String] = [], agent: Bool = false) async throws {
         try? FileManager.default.removeItem(at: kubeconfig)
         let p = Process()
         p.executableURL = Self.binary
-        p.arguments = ["server", "--data-dir", dataDir.path, "--port", "0", "--write-kubeconfig", kubeconfig.path, "--disable-agent"]
-            + extraArguments
+        p.arguments = ["server", "--data-dir", dataDir.path, "--port", "0", "--write-kubeconfig", kubeconfig.path]
+            + (agent ? [] : ["--disable-agent"]) + extraArguments
         if !FileManager.default.fileExists(atPath: logFile.path) {
             _ = FileManager.default.createFile(atPath: logFile.path, contents: nil)
         }

@@ -98,6 +98,17 @@ enum CRITestEnvironment {
         deepDataDir: Bool = false,
         _ body: (ContainerdSupervisor, CRIRuntimeClient) async throws -> Result
     ) async throws -> Result {
+        // One containerd test at a time on this host, across the test targets (DESIGN.md).
+        try await HostFileLock.withLock(containerdTestLock) { try await withContainerdAlone(deepDataDir: deepDataDir, body) }
+    }
+
+    /// The host-wide lock every test that starts containerd holds.
+    static let containerdTestLock = "/run/swiftlet-tests/containerd.lock"
+
+    private static func withContainerdAlone<Result: Sendable>(
+        deepDataDir: Bool,
+        _ body: (ContainerdSupervisor, CRIRuntimeClient) async throws -> Result
+    ) async throws -> Result {
         try requirePrerequisites()
         let dataDir = try makeDataDir(deep: deepDataDir)
         let configuration = ContainerdConfiguration(dataDir: dataDir)
