@@ -6,7 +6,11 @@ import Testing
 
 @Suite(.serialized) struct NodeLifecycleTests {
     @Test func silentNodeBecomesUnknownTaintedAndItsPodsAreEvicted() async throws {
-        try await SimulatedCluster.with(tolerationSeconds: 1) { cluster in
+        // A grace period twenty renewals long: on a machine busy with every other suite, healthy nodes must not
+        // miss it too (all nodes silent is a full disruption, which rightly stops eviction).
+        var configuration = SimulatedCluster.fastNodeHealth
+        configuration.nodeMonitorGracePeriod = .seconds(10)
+        try await SimulatedCluster.with(configuration: configuration, tolerationSeconds: 1) { cluster in
             let healthy = cluster.startNodes(2, prefix: "a-")
             defer { healthy.cancel() }
             let failing = cluster.startNodes(1, prefix: "b-")
