@@ -186,7 +186,7 @@ public final class SimulatedNodes: ServiceLifecycle.Service, Sendable {
             if record.isFinished, let ip = record.ip { s.pools[nodeName]?.release(ip) }
             s.simulated[key] = record
             let status = record.status(of: pod, now: now)
-            return Self.sameStatus(status, pod.status) ? .idle(wake) : .write(status, wake)
+            return status == pod.status ? .idle(wake) : .write(status, wake)
         }
         switch step {
         case .wait:
@@ -221,11 +221,5 @@ public final class SimulatedNodes: ServiceLifecycle.Service, Sendable {
             record.stage = .finished(exitCode: pod.status?.containerStatuses?.first?.state?.terminated?.exitCode ?? (phase == "Succeeded" ? 0 : 1))
         }
         return pool
-    }
-
-    /// Statuses equal but for condition timestamps need no write.
-    static func sameStatus(_ a: PodStatus, _ b: PodStatus?) -> Bool {
-        guard let b else { return false }
-        return a == b
     }
 }

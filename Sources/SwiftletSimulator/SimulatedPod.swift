@@ -180,8 +180,3 @@ struct SimulatedPod: Sendable {
                                  reason: code == 0 ? "Completed" : "Error", startedAt: Time(startedAt))
     }
 }
-
-extension Duration {
-    /// The duration in seconds, for arithmetic with `Date`.
-    var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

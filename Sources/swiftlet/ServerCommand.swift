@@ -75,23 +75,3 @@ struct ServerCommand: AsyncParsableCommand {
         try await group.run()
     }
 }
-
-/// Go-style durations (`50s`, `2m`, `1h30m`, `250ms`), as every duration flag takes them.
-enum GoDuration {
-    static func parse(_ text: String) -> Duration? {
-        var rest = Substring(text)
-        guard !rest.isEmpty else { return nil }
-        if rest == "0" { return .zero }
-        var total = 0.0
-        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
-        while !rest.isEmpty {
-            let number = rest.prefix { $0.isNumber || $0 == "." }
-            guard !number.isEmpty, let value = Double(number) else { return nil }
-            rest = rest.dropFirst(number.count)
-            guard let unit = units.first(where: { rest.hasPrefix($0.0) && !(($0.0 == "m") && rest.hasPrefix("ms")) }) else { return nil }
-            rest = rest.dropFirst(unit.0.count)
-            total += value * unit.1
-        }
-        return .milliseconds(Int64((total * 1000).rounded()))
-    }
-}

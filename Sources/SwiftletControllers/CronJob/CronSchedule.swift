@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletAPI
 
 /// A CronJob schedule as upstream parses it (robfig/cron v3 `ParseStandard`): five fields (minute, hour,
 /// day of month, month, day of week) with `*`, `?`, ranges, steps, lists and the names JAN–DEC and SUN–SAT;

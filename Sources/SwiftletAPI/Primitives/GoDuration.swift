@@ -1,8 +1,8 @@
-/// Go's `time.ParseDuration` for `@every`: a sequence of decimal numbers with units ns, us, µs, ms, s, m, h
-/// ("1h30m", "1.5s", "90s"), optionally signed.
-enum GoDuration {
+/// Go's `time.ParseDuration`, as duration flags (`50s`, `2m`), annotations and CronJob's `@every` take it: a
+/// sequence of decimal numbers with units ns, us, µs, ms, s, m, h ("1h30m", "1.5s", "90s"), optionally signed.
+public enum GoDuration {
     /// The duration in seconds, or nil when the text is not a Go duration.
-    static func seconds(_ text: String) -> Double? {
+    public static func seconds(_ text: String) -> Double? {
         var rest = Substring(text)
         var sign = 1.0
         if let first = rest.first, first == "-" || first == "+" {
@@ -24,4 +24,17 @@ enum GoDuration {
         }
         return sign * total
     }
+}
+
+extension GoDuration {
+    /// A non-negative duration (flags and annotations), or nil when the text is not one.
+    public static func parse(_ text: String) -> Duration? {
+        guard let seconds = seconds(text), seconds >= 0 else { return nil }
+        return .nanoseconds(Int64((seconds * 1e9).rounded()))
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, for arithmetic with `Date`.
+    public var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
 }
