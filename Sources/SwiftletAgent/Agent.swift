@@ -96,7 +96,7 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
 
                 let workers = PodWorkers(context: PodWorkerContext(
                     runtime: runtime, transport: self.transport, nodeName: self.configuration.nodeName, hostIP: self.configuration.internalIP,
-                    dataDir: containerd.dataDir, resyncInterval: self.configuration.podResyncInterval, logger: self.logger,
+                    dataDir: containerd.dataDir, clusterDomain: self.configuration.clusterDomain, resyncInterval: self.configuration.podResyncInterval, logger: self.logger,
                     events: EventRecorder(transport: self.transport, component: "kubelet", logger: self.logger)))
                 group.addTask { defer { self.logger.debug("pod workers stopped") }; try await workers.run() }
                 try await group.next()

@@ -21,12 +21,14 @@ public struct AgentConfiguration: Sendable {
     public var leaseRenewInterval: Duration
     /// How often each pod worker looks at its pod's containers when nothing else wakes it.
     public var podResyncInterval: Duration
+    /// The cluster's DNS domain: pods with a subdomain find their fully qualified name under it in `/etc/hosts`.
+    public var clusterDomain: String
 
     public init(nodeName: String, dataDir: String, agentPort: Int = 10250, runtimeEndpoint: String? = nil,
                 clusterCIDR: IPv4CIDR = IPv4CIDR("10.42.0.0/16")!, serviceCIDR: IPv4CIDR = IPv4CIDR("10.43.0.0/16")!,
                 podEgress: Bool = false, internalIP: String = "127.0.0.1", imageArchiveDirectories: [String]? = nil,
                 nodeStatusUpdateFrequency: Duration = .seconds(10), leaseRenewInterval: Duration = .seconds(10),
-                podResyncInterval: Duration = .seconds(1)) {
+                podResyncInterval: Duration = .seconds(1), clusterDomain: String = "cluster.local") {
         self.nodeName = nodeName
         self.dataDir = dataDir
         self.agentPort = agentPort
@@ -39,6 +41,7 @@ public struct AgentConfiguration: Sendable {
         self.nodeStatusUpdateFrequency = nodeStatusUpdateFrequency
         self.leaseRenewInterval = leaseRenewInterval
         self.podResyncInterval = podResyncInterval
+        self.clusterDomain = clusterDomain
     }
 
     /// The data dir's `images`, the system's share directory, and the build's `.build/images` next to the binary.

@@ -11,6 +11,7 @@ struct AgentOptions: ParsableArguments {
     var containerRuntimeEndpoint: String?
     @Flag(help: "Give pods a default route and masquerading to reach beyond the cluster.") var podEgress = false
     @Option(help: "The node's InternalIP (also the pods' hostIP).") var nodeIP = "127.0.0.1"
+    @Option(help: "The cluster's DNS domain, for the fully qualified names of pods with a subdomain.") var clusterDomain = "cluster.local"
 
     func validate() throws {
         guard (1...65535).contains(agentPort) else { throw ValidationError("--agent-port must be between 1 and 65535") }
@@ -27,6 +28,6 @@ struct AgentOptions: ParsableArguments {
     func configuration(dataDir: String, clusterCIDR: IPv4CIDR, serviceCIDR: IPv4CIDR) -> AgentConfiguration {
         AgentConfiguration(nodeName: nodeName ?? Self.hostName, dataDir: dataDir, agentPort: agentPort,
                            runtimeEndpoint: containerRuntimeEndpoint, clusterCIDR: clusterCIDR, serviceCIDR: serviceCIDR,
-                           podEgress: podEgress, internalIP: nodeIP)
+                           podEgress: podEgress, internalIP: nodeIP, clusterDomain: clusterDomain)
     }
 }

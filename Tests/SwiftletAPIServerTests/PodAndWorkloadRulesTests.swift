@@ -68,3 +68,23 @@ import Testing
         }
     }
 }
+
+@Suite struct ContainerRestartPolicyTests {
+    /// Only init containers may set a restartPolicy, and only Always (a native sidecar).
+    @Test func onlyInitContainersMayBeSidecars() async throws {
+        try await TestAPI.with { _, client in
+            func pod(_ name: String, init initFields: String, main: String) -> String {
+                #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"\#(name)"},"spec":{"initContainers":[{"name":"proxy","image":"busybox:1.36"\#(initFields)}],"containers":[{"name":"c","image":"busybox:1.36"\#(main)}]}}"#
+            }
+            let sidecar = try await client.call(.post, "/api/v1/namespaces/default/pods",
+                                                pod("ok", init: #","restartPolicy":"Always","readinessProbe":{"exec":{"command":["true"]}}"#, main: ""))
+            #expect(sidecar.status == 201)
+            let onMain = try await client.call(.post, "/api/v1/namespaces/default/pods", pod("main", init: "", main: #","restartPolicy":"Always""#))
+            #expect(onMain.status == 422)
+            #expect(onMain.body.contains("spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"))
+            let never = try await client.call(.post, "/api/v1/namespaces/default/pods", pod("never", init: #","restartPolicy":"Never""#, main: ""))
+            #expect(never.status == 422)
+            #expect(never.body.contains(#"spec.initContainers[0].restartPolicy: Unsupported value: \"Never\": supported values: \"Always\""#))
+        }
+    }
+}

@@ -169,6 +169,12 @@ struct AgentTestCluster {
         try? await waitUntil("every pod is gone", timeout: .seconds(60)) {
             try await pods.list(namespace: "default").items.isEmpty
         }
+        // A finished pod is deleted at once, before its worker removed its containers: give the workers time.
+        try? await waitUntil("the agent removed every container and sandbox", timeout: .seconds(30)) {
+            let containers = try await runtime.listContainers(.all)
+            let sandboxes = try await runtime.listPodSandboxes(.all)
+            return containers.isEmpty && sandboxes.isEmpty
+        }
     }
 
     /// Stops and removes what the agent left in containerd, so no shim outlives the test.

@@ -1,5 +1,8 @@
 import Foundation
 import SwiftletAPI
+import Logging
+import SwiftletAPIServer
+import SwiftletClient
 import SwiftletCRI
 import Testing
 
@@ -149,11 +152,20 @@ import Testing
         #expect(sandbox.labels["app"] == "web")
         let config = try builder.containerConfig(container, attempt: 2, image: "busybox:1.36",
                                                  environment: [EnvironmentVariable(name: "GREETING", value: "hi")],
-                                                 volumes: ["scratch": "/var/x/scratch"])
+                                                 volumes: ["scratch": PodVolumes.HostVolume(path: "/var/x/scratch", readOnly: false)],
+                                                 hostsFile: "/var/x/etc-hosts")
         #expect(config.args == ["hi"])
         #expect(config.logPath == "main/2.log")
         #expect(config.workingDirectory == "/tmp")
-        #expect(config.mounts == [ContainerMount(containerPath: "/data", hostPath: "/var/x/scratch", readOnly: true)])
+        #expect(config.mounts == [ContainerMount(containerPath: "/data", hostPath: "/var/x/scratch", readOnly: true),
+                                  ContainerMount(containerPath: "/etc/hosts", hostPath: "/var/x/etc-hosts", readOnly: false)])
+        // A volume kubelet mounts read-only (configMap, secret, downwardAPI, projected, a readOnly claim) is
+        // read-only in every container, whatever its volumeMount says.
+        var writable = container
+        writable.volumeMounts = [VolumeMount(mountPath: "/data", name: "scratch")]
+        let readOnlyVolume = try builder.containerConfig(writable, attempt: 0, image: "i", environment: [],
+                                                         volumes: ["scratch": PodVolumes.HostVolume(path: "/v", readOnly: true)])
+        #expect(readOnlyVolume.mounts == [ContainerMount(containerPath: "/data", hostPath: "/v", readOnly: true)])
         #expect(config.resources == ContainerResources(cpuPeriod: 100_000, cpuQuota: 50_000, cpuShares: 256, memoryLimitInBytes: 64 << 20))
         #expect(config.security.runAsUser == 1000)
         #expect(config.security.runAsGroup == 2000)
@@ -202,5 +214,92 @@ import Testing
         #expect(machine.capacity["pods"] == Quantity(integer: 110))
         let available: Int64? = MachineInfo.meminfoBytes("MemTotal:       2048 kB\nMemAvailable:    1024 kB\n", "MemAvailable")
         #expect(available == Int64(1_048_576))
+    }
+}
+
+@Suite struct PodFilesTests {
+    func pod(subdomain: String? = nil, hostname: String? = nil, hostNetwork: Bool? = nil, fqdn: Bool? = nil) -> Pod {
+        Pod(metadata: ObjectMeta(annotations: ["note": "say \"hi\"\nbye"], labels: ["tier": "db", "app": "web"], name: "web-0",
+                                 namespace: "shop", uid: "u-1"),
+            spec: PodSpec(containers: [Container(image: "busybox:1.36", name: "main",
+                                                 resources: ResourceRequirements(limits: ["memory": Quantity("64Mi")!], requests: ["cpu": Quantity("250m")!]))],
+                          hostAliases: [HostAlias(hostnames: ["db.local", "cache.local"], ip: "10.1.2.3")],
+                          hostNetwork: hostNetwork, hostname: hostname, setHostnameAsFQDN: fqdn, subdomain: subdomain))
+    }
+
+    @Test func hostsFileNamesThePodWithItsSubdomainAndAliases() {
+        let plain = PodHostsFile(pod: pod(), clusterDomain: "cluster.local").content(podIPs: ["10.42.0.7"], nodeHosts: nil)
+        #expect(plain == """
+            # Kubernetes-managed hosts file.
+            127.0.0.1\tlocalhost
+            ::1\tlocalhost ip6-localhost ip6-loopback
+            fe00::0\tip6-localnet
+            fe00::0\tip6-mcastprefix
+            fe00::1\tip6-allnodes
+            fe00::2\tip6-allrouters
+            10.42.0.7\tweb-0
+
+            # Entries added by HostAliases.
+            10.1.2.3\tdb.local\tcache.local
+
+            """)
+        let stateful = PodHostsFile(pod: pod(subdomain: "db", hostname: "primary"), clusterDomain: "example.test")
+        #expect(stateful.content(podIPs: ["10.42.0.8"], nodeHosts: nil).contains("10.42.0.8\tprimary.db.shop.svc.example.test\tprimary\n"))
+        #expect(stateful.sandboxHostname == "primary")
+        #expect(PodHostsFile(pod: pod(subdomain: "db", fqdn: true), clusterDomain: "cluster.local").sandboxHostname == "web-0.db.shop.svc.cluster.local")
+        let host = PodHostsFile(pod: pod(hostNetwork: true), clusterDomain: "cluster.local").content(podIPs: ["127.0.0.1"], nodeHosts: "127.0.0.1 node")
+        #expect(host.hasPrefix("# Kubernetes-managed hosts file (host network).\n127.0.0.1 node\n\n# Entries added by HostAliases.\n"))
+        // The sandbox gets the same name.
+        let sandbox = RuntimeSpecBuilder(pod: pod(subdomain: "db", hostname: "primary"), logDirectory: "/l").sandboxConfig(attempt: 0)
+        #expect(sandbox.hostname == "primary")
+    }
+
+    @Test func downwardAPIFilesFormatFieldsMapsAndResources() async throws {
+        let api = try await InProcessAPIServer.start(logger: Logger(label: "test"))
+        defer { api.stop() }
+        let files = ProjectedFiles(pod: pod(), transport: api.transport())
+        let result = try files.downwardAPI(items: [
+            DownwardAPIVolumeFile(fieldRef: ObjectFieldSelector(fieldPath: "metadata.labels"), path: "labels"),
+            DownwardAPIVolumeFile(fieldRef: ObjectFieldSelector(fieldPath: "metadata.annotations"), path: "annotations"),
+            DownwardAPIVolumeFile(fieldRef: ObjectFieldSelector(fieldPath: "metadata.name"), mode: 0o600, path: "meta/name"),
+            DownwardAPIVolumeFile(fieldRef: ObjectFieldSelector(fieldPath: "metadata.labels['tier']"), path: "tier"),
+            DownwardAPIVolumeFile(path: "mem", resourceFieldRef: ResourceFieldSelector(containerName: "main", divisor: Quantity("1Mi"), resource: "limits.memory")),
+            DownwardAPIVolumeFile(path: "cpu", resourceFieldRef: ResourceFieldSelector(containerName: "main", divisor: Quantity("1m"), resource: "requests.cpu")),
+        ], mode: 0o644)
+        let text = Dictionary(uniqueKeysWithValues: result.map { ($0.path, String(decoding: $0.data, as: UTF8.self)) })
+        #expect(text["labels"] == "app=\"web\"\ntier=\"db\"")
+        #expect(text["annotations"] == #"note="say \"hi\"\nbye""#)
+        #expect(text["meta/name"] == "web-0")
+        #expect(result.first { $0.path == "meta/name" }?.mode == 0o600)
+        #expect(result.first { $0.path == "labels" }?.mode == 0o644)
+        #expect(text["tier"] == "db")
+        #expect(text["mem"] == "64")
+        #expect(text["cpu"] == "250")
+        // Fields the downward API has for the environment only are refused for volumes.
+        #expect(throws: PodVolumes.Failure.self) {
+            try files.downwardAPI(items: [DownwardAPIVolumeFile(fieldRef: ObjectFieldSelector(fieldPath: "status.podIP"), path: "ip")], mode: 0o644)
+        }
+
+        // A projected volume joins a ConfigMap's listed keys and downward API fields; a missing listed key fails.
+        _ = try await ResourceClient<Namespace>(transport: api.transport()).create(Namespace(metadata: ObjectMeta(name: "shop")), namespace: nil)
+        _ = try await ResourceClient<ConfigMap>(transport: api.transport()).create(
+            ConfigMap(metadata: ObjectMeta(name: "settings", namespace: "shop"), data: ["color": "blue", "size": "L"]), namespace: "shop")
+        let projected = try await files.projected(ProjectedVolumeSource(defaultMode: 0o440, sources: [
+            VolumeProjection(configMap: ConfigMapProjection(items: [KeyToPath(key: "color", path: "conf/color")], name: "settings")),
+            VolumeProjection(downwardAPI: DownwardAPIProjection(items: [DownwardAPIVolumeFile(fieldRef: ObjectFieldSelector(fieldPath: "metadata.namespace"), path: "ns")])),
+        ]))
+        #expect(projected == [ProjectedFiles.File(path: "conf/color", data: Data("blue".utf8), mode: 0o440),
+                              ProjectedFiles.File(path: "ns", data: Data("shop".utf8), mode: 0o440)])
+        await #expect(throws: PodVolumes.Failure.self) {
+            try await files.configMap(name: "settings", items: [KeyToPath(key: "weight", path: "w")], optional: nil, mode: 0o644)
+        }
+        #expect(try await files.configMap(name: "absent", items: nil, optional: true, mode: 0o644).isEmpty)
+    }
+
+    @Test func crashLoopBackOffStartsOverAfterALongRun() {
+        let start = Date(timeIntervalSince1970: 1_800_000_000)
+        #expect(CrashLoopBackOff.ranLongEnoughToReset(startedAt: start, finishedAt: start.addingTimeInterval(600)))
+        #expect(!CrashLoopBackOff.ranLongEnoughToReset(startedAt: start, finishedAt: start.addingTimeInterval(599)))
+        #expect(!CrashLoopBackOff.ranLongEnoughToReset(startedAt: nil, finishedAt: start))
     }
 }

@@ -127,6 +127,62 @@ import Testing
         #expect(failed.phase == "Failed")
     }
 
+    @Test func sidecarsHoldInitializationUntilStartedCountForReadinessAndNotForTheFinalPhase() {
+        func sidecarPod(_ policy: String) -> Pod {
+            var pod = pod(restartPolicy: policy, inits: ["proxy", "setup"])
+            pod.spec?.initContainers?[0].restartPolicy = "Always"
+            return pod
+        }
+        // The sidecar runs but its startup probe has not passed: the pod is still initializing.
+        var starting = ContainerObservation(name: "proxy", image: "i", latest: run("s1", running: true))
+        starting.started = false
+        starting.ready = false
+        let initializing = PodStatusBuilder(
+            pod: sidecarPod("Always"), hostIP: "h", podIP: "p", sandboxReady: true,
+            initContainers: [starting, ContainerObservation(name: "setup", image: "i", waiting: .init(reason: "PodInitializing"))],
+            containers: [ContainerObservation(name: "main", image: "i", waiting: .init(reason: "PodInitializing"))], startTime: now).status(now: now)
+        #expect(initializing.phase == "Pending")
+        #expect(condition(initializing, "Initialized")?.message == "containers with incomplete status: [proxy setup]")
+        #expect(initializing.initContainerStatuses?.first?.started == false)
+
+        // Started and past the regular init container: Running, and Ready only when the sidecar is ready too.
+        var unready = ContainerObservation(name: "proxy", image: "i", latest: run("s1", running: true))
+        unready.ready = false
+        let setupDone = ContainerObservation(name: "setup", image: "i", latest: run("i1", running: false, exitCode: 0))
+        let running = PodStatusBuilder(
+            pod: sidecarPod("Always"), hostIP: "h", podIP: "p", sandboxReady: true, initContainers: [unready, setupDone],
+            containers: [ContainerObservation(name: "main", image: "i", latest: run("c1", running: true))], startTime: now).status(now: now)
+        #expect(running.phase == "Running")
+        #expect(condition(running, "Initialized")?.status == "True")
+        #expect(condition(running, "ContainersReady")?.message == "containers with unready status: [proxy]")
+        #expect(running.initContainerStatuses?.first?.state?.running != nil)
+        #expect(running.initContainerStatuses?.first?.started == true)
+
+        // A restarting sidecar does not take an initialized pod back to Pending.
+        let restarting = PodStatusBuilder(
+            pod: sidecarPod("Always"), hostIP: "h", podIP: "p", sandboxReady: true,
+            initContainers: [ContainerObservation(name: "proxy", image: "i", latest: run("s2", attempt: 1, running: false, exitCode: 1),
+                                                  waiting: .init(reason: "CrashLoopBackOff")), setupDone],
+            containers: [ContainerObservation(name: "main", image: "i", latest: run("c1", running: true))], startTime: now).status(now: now)
+        #expect(restarting.phase == "Running")
+        #expect(condition(restarting, "Initialized")?.status == "True")
+
+        // The main container succeeded under Never: while the sidecar still runs the pod is Running, once it was
+        // stopped the pod Succeeded whatever the sidecar's exit code, and a stopped sidecar is not ready.
+        let mainDone = ContainerObservation(name: "main", image: "i", latest: run("c1", running: false, exitCode: 0))
+        let windingDown = PodStatusBuilder(
+            pod: sidecarPod("Never"), hostIP: "h", podIP: "p", sandboxReady: true,
+            initContainers: [ContainerObservation(name: "proxy", image: "i", latest: run("s1", running: true)), setupDone],
+            containers: [mainDone], startTime: now).status(now: now)
+        #expect(windingDown.phase == "Running")
+        let finished = PodStatusBuilder(
+            pod: sidecarPod("Never"), hostIP: "h", podIP: "p", sandboxReady: true,
+            initContainers: [ContainerObservation(name: "proxy", image: "i", latest: run("s1", running: false, exitCode: 137)), setupDone],
+            containers: [mainDone], startTime: now).status(now: now)
+        #expect(finished.phase == "Succeeded")
+        #expect(finished.initContainerStatuses?.first?.ready == false)
+    }
+
     @Test func transitionTimesStayWhileStatusStays() {
         var base = pod()
         let earlier = Time(now.addingTimeInterval(-30))

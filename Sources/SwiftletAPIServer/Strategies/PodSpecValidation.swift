@@ -84,6 +84,14 @@ enum PodSpecValidation {
         if let policy = c["imagePullPolicy"]?.stringValue, !pullPolicies.contains(policy) {
             errors.append(.notSupported(path.child("imagePullPolicy").description, policy, pullPolicies))
         }
+        if let restart = c["restartPolicy"]?.stringValue {
+            // Only init containers may set one, and only Always: a native sidecar.
+            if !isInit {
+                errors.append(.forbidden(path.child("restartPolicy").description, "may not be set for non-init containers"))
+            } else if restart != "Always" {
+                errors.append(.notSupported(path.child("restartPolicy").description, restart, ["Always"]))
+            }
+        }
         var portNames = Set<String>()
         for (i, p) in (c["ports"]?.arrayValue ?? []).enumerated() {
             let pp = path.child("ports").index(i)

@@ -5,10 +5,19 @@ import Foundation
 public enum CrashLoopBackOff {
     public static let initial: Double = 10
     public static let maximum: Double = 300
+    /// A container that ran this long before it exited starts its back-off over (kubelet forgets a back-off
+    /// entry after twice the maximum delay).
+    public static let reset: Double = 2 * maximum
 
     /// Seconds to wait after attempt `attempt` (0 for the first run) of a container exited.
     public static func delay(afterAttempt attempt: UInt32) -> Double {
         attempt == 0 ? 0 : min(initial * pow(2, Double(attempt - 1)), maximum)
+    }
+
+    /// Whether a run from `startedAt` to `finishedAt` lasted long enough that the back-off starts over.
+    public static func ranLongEnoughToReset(startedAt: Date?, finishedAt: Date?) -> Bool {
+        guard let startedAt, let finishedAt else { return false }
+        return finishedAt.timeIntervalSince(startedAt) >= reset
     }
 
     /// When the next attempt may start.

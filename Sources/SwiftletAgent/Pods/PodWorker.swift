@@ -31,8 +31,13 @@ actor PodWorker {
     private var sandboxStopped = false
     private var waiting: [String: ContainerObservation.Waiting] = [:]
     private var pullBackOff: [String: (until: Date, failures: Int)] = [:]
-    private var volumePaths: [String: String]?
+    private var volumePaths: [String: PodVolumes.HostVolume]?
     private var volumesRefreshedAt = Date.distantPast
+    /// The labels and annotations the volumes were last set up with (downward API files show them).
+    private var volumesMetadata: [[String: String]] = []
+    /// Per container, the attempt its crash-loop back-off counts from (kubelet forgets a back-off after a run of
+    /// 10 minutes).
+    private var backOffBase: [String: UInt32] = [:]
     private var lastWritten: PodStatus?
     private var podIP: String?
     /// When a back-off wake-up is due, so each pass in a back-off does not start another timer.
@@ -106,13 +111,14 @@ actor PodWorker {
             return
         }
         let runtime = context.runtime
-        let builder = RuntimeSpecBuilder(pod: pod, logDirectory: context.logDirectory(for: pod))
+        let builder = RuntimeSpecBuilder(pod: pod, logDirectory: context.logDirectory(for: pod), clusterDomain: context.clusterDomain)
 
         // The sandbox: the newest ready one, or a new one (a sandbox that died takes its containers with it).
         let sandboxes = try await runtime.listPodSandboxes(SandboxFilter(labelSelector: uidLabel)).sorted { $0.metadata.attempt < $1.metadata.attempt }
         var sandboxID = sandboxes.last(where: { $0.state == .ready })?.id
         var attempt = sandboxes.last(where: { $0.state == .ready })?.metadata.attempt ?? 0
-        if volumePaths == nil || Date().timeIntervalSince(volumesRefreshedAt) > 60 {
+        let metadata = [pod.metadata?.labels ?? [:], pod.metadata?.annotations ?? [:]]
+        if volumePaths == nil || Date().timeIntervalSince(volumesRefreshedAt) > 60 || metadata != volumesMetadata {
             do {
                 volumePaths = try await volumes.setUp(pod)
             } catch {
@@ -120,6 +126,7 @@ actor PodWorker {
                 throw error
             }
             volumesRefreshedAt = Date()
+            volumesMetadata = metadata
         }
         if sandboxID == nil {
             if let last = sandboxes.last {
@@ -159,34 +166,62 @@ actor PodWorker {
         var acted = false
         let now = Date()
         let environment = Environment(sandboxID: sandboxID, sandboxConfig: sandboxConfig, builder: builder, pod: pod)
-        // Init containers, one at a time, in order.
+        // A pod that does not restart its main containers is done once they all exited for good: its sidecars stop
+        // then, in reverse order, and do not restart.
+        let mainContainers = pod.spec?.containers ?? []
+        let policy = pod.spec?.restartPolicy ?? "Always"
+        let mainFinished = policy != "Always" && !mainContainers.isEmpty && mainContainers.allSatisfy { container in
+            guard let latest = runs[container.name ?? ""]?.last, latest.state == .exited else { return false }
+            return !CrashLoopBackOff.shouldRestart(restartPolicy: policy, exitCode: latest.exitCode)
+        }
+        let anyMainStarted = mainContainers.contains { runs[$0.name ?? ""]?.isEmpty == false }
+        if mainFinished {
+            let running = (pod.spec?.initContainers ?? []).filter { $0.isSidecar && runs[$0.name ?? ""]?.last?.state == .running }
+            if !running.isEmpty {
+                await stopSidecars(running, runs: runs, pod: pod, grace: .seconds(max(pod.spec?.terminationGracePeriodSeconds ?? 30, 0)))
+                acted = true
+            }
+        }
+        // Init containers in order: a regular one runs to completion before the next starts, a sidecar has to be
+        // running (and past its startup probe) before the next starts, and keeps running after.
         var initObservations: [ContainerObservation] = []
         var initialized = true
         for container in pod.spec?.initContainers ?? [] {
             let name = container.name ?? ""
             var observation = observe(container, runs[name] ?? [])
             guard initialized else {
-                observation.waiting = ContainerObservation.Waiting(reason: "PodInitializing")
+                if observation.latest == nil { observation.waiting = ContainerObservation.Waiting(reason: "PodInitializing") }
                 initObservations.append(observation)
                 continue
             }
-            if observation.succeeded {
+            if container.isSidecar {
+                if mainFinished {
+                    observation.waiting = nil
+                } else {
+                    acted = try await advance(container, observation: &observation, restartPolicy: "Always", environment: environment, now: now) || acted
+                    if observation.isRunning { ensureProbes(container, containerID: observation.latest?.id ?? "") }
+                    if !(observation.isRunning && observation.started) && !anyMainStarted { initialized = false }
+                }
+                initObservations.append(observation)
+                continue
+            }
+            if observation.succeeded || anyMainStarted {
                 initObservations.append(observation)
                 continue
             }
             initialized = false
-            acted = try await advance(container, observation: &observation, environment: environment, now: now) || acted
+            acted = try await advance(container, observation: &observation, restartPolicy: policy, environment: environment, now: now) || acted
             initObservations.append(observation)
         }
-        // The containers, once every init container succeeded.
+        // The main containers, once the pod is initialized.
         var observations: [ContainerObservation] = []
-        for container in pod.spec?.containers ?? [] {
+        for container in mainContainers {
             let name = container.name ?? ""
             var observation = observe(container, runs[name] ?? [])
             if !initialized {
                 if observation.latest == nil { observation.waiting = ContainerObservation.Waiting(reason: "PodInitializing") }
             } else {
-                acted = try await advance(container, observation: &observation, environment: environment, now: now) || acted
+                acted = try await advance(container, observation: &observation, restartPolicy: policy, environment: environment, now: now) || acted
                 if observation.isRunning { ensureProbes(container, containerID: observation.latest?.id ?? "") }
             }
             observations.append(observation)
@@ -231,9 +266,9 @@ actor PodWorker {
 
     /// Moves one container on: starts it, restarts it after its back-off, kills it when its liveness fails.
     /// Returns whether it changed something in the runtime.
-    private func advance(_ container: Container, observation: inout ContainerObservation, environment: Environment, now: Date) async throws -> Bool {
+    private func advance(_ container: Container, observation: inout ContainerObservation, restartPolicy policy: String,
+                         environment: Environment, now: Date) async throws -> Bool {
         let name = container.name ?? ""
-        let policy = environment.pod.spec?.restartPolicy
         guard let latest = observation.latest else {
             observation.waiting = await start(container, attempt: 0, environment: environment)
             return true
@@ -269,9 +304,14 @@ actor PodWorker {
                 observation.waiting = nil
                 return false
             }
-            let due = CrashLoopBackOff.restartTime(finishedAt: latest.finishedAt ?? now, attempt: latest.attempt)
+            // A run that lasted past the reset period starts the back-off over.
+            if CrashLoopBackOff.ranLongEnoughToReset(startedAt: latest.startedAt, finishedAt: latest.finishedAt) {
+                backOffBase[name] = latest.attempt
+            }
+            let attempts = latest.attempt - min(backOffBase[name] ?? 0, latest.attempt)
+            let due = CrashLoopBackOff.restartTime(finishedAt: latest.finishedAt ?? now, attempt: attempts)
             if now < due {
-                let delay = CrashLoopBackOff.delay(afterAttempt: latest.attempt)
+                let delay = CrashLoopBackOff.delay(afterAttempt: attempts)
                 waiting[name] = ContainerObservation.Waiting(
                     reason: "CrashLoopBackOff",
                     message: CrashLoopBackOff.message(delay: delay, container: name, podName: environment.pod.metadata?.name ?? "",
@@ -326,10 +366,18 @@ actor PodWorker {
         } catch {
             return ContainerObservation.Waiting(reason: "CreateContainerConfigError", message: "\(error)")
         }
+        let hostsFile = volumes.hostsFile
+        do {
+            let nodeHosts = environment.builder.hostNetwork ? (try? String(contentsOfFile: "/etc/hosts", encoding: .utf8)) : nil
+            let content = PodHostsFile(pod: environment.pod, clusterDomain: context.clusterDomain).content(podIPs: [podIP ?? ""], nodeHosts: nodeHosts)
+            try PodHostsFile.write(content, to: hostsFile)
+        } catch {
+            return ContainerObservation.Waiting(reason: "CreateContainerConfigError", message: "cannot write the pod's hosts file: \(error)")
+        }
         let config: ContainerConfig
         do {
             config = try environment.builder.containerConfig(container, attempt: attempt, image: image, environment: variables,
-                                                              volumes: volumePaths ?? [:])
+                                                              volumes: volumePaths ?? [:], hostsFile: hostsFile)
         } catch {
             return ContainerObservation.Waiting(reason: "CreateContainerConfigError", message: error.message)
         }
@@ -483,15 +531,41 @@ actor PodWorker {
         }
     }
 
+    /// Stops the pod's running containers as kubelet does: the main and regular init containers together, then
+    /// the sidecars one by one in reverse order, all within `grace`.
     private func stopRunningContainers(_ pod: Pod, grace: Duration) async {
+        let deadline = ContinuousClock.now + grace
         let running = (try? await context.runtime.listContainers(ContainerFilter(state: .running, labelSelector: uidLabel))) ?? []
-        let specs = (pod.spec?.containers ?? []) + (pod.spec?.initContainers ?? [])
+        let initContainers = pod.spec?.initContainers ?? []
+        let sidecarNames = Set(initContainers.filter(\.isSidecar).compactMap(\.name))
+        let specs = (pod.spec?.containers ?? []) + initContainers
         await withTaskGroup(of: Void.self) { group in
-            for container in running {
+            for container in running where !sidecarNames.contains(container.metadata.name) {
                 let spec = specs.first { $0.name == container.metadata.name }
                 group.addTask { await self.stop(spec, id: container.id, grace: grace, pod: pod) }
             }
         }
+        for sidecar in initContainers.reversed() where sidecar.isSidecar {
+            for container in running where container.metadata.name == sidecar.name {
+                await stop(sidecar, id: container.id, grace: Self.remaining(until: deadline, of: grace), pod: pod)
+            }
+        }
+    }
+
+    /// Stops running sidecars (a finished pod's), the last one first.
+    private func stopSidecars(_ sidecars: [Container], runs: [String: [ContainerObservation.Run]], pod: Pod, grace: Duration) async {
+        let deadline = ContinuousClock.now + grace
+        for sidecar in sidecars.reversed() {
+            guard let latest = runs[sidecar.name ?? ""]?.last, latest.state == .running else { continue }
+            await stop(sidecar, id: latest.id, grace: Self.remaining(until: deadline, of: grace), pod: pod)
+            probeTasks.removeValue(forKey: latest.id)?.cancel()
+        }
+    }
+
+    /// What is left of a grace period, but at least kubelet's 2 s minimum when there was one at all.
+    private static func remaining(until deadline: ContinuousClock.Instant, of grace: Duration) -> Duration {
+        guard grace > .zero else { return .zero }
+        return max(deadline - ContinuousClock.now, .seconds(2))
     }
 
     private func stopSandboxes() async {

@@ -12,6 +12,8 @@ struct PodWorkerContext: Sendable {
     let nodeName: String
     let hostIP: String
     let dataDir: String
+    /// The cluster's DNS domain (`cluster.local`), for the hosts file of pods with a subdomain.
+    let clusterDomain: String
     /// How often a worker looks at its pod's containers when nothing else wakes it (kubelet's PLEG relists every second).
     let resyncInterval: Duration
     let logger: Logger

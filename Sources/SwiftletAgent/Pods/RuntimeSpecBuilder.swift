@@ -7,6 +7,8 @@ struct RuntimeSpecBuilder: Sendable {
     let pod: Pod
     /// Where the pod's container logs go (`<dataDir>/logs/<namespace>_<name>_<uid>`).
     let logDirectory: String
+    /// The cluster's DNS domain, for the pod's fully qualified name when it has a subdomain.
+    var clusterDomain = "cluster.local"
 
     var uid: String { pod.metadata?.uid ?? "" }
     var name: String { pod.metadata?.name ?? "" }
@@ -35,7 +37,7 @@ struct RuntimeSpecBuilder: Sendable {
             || (spec?.initContainers ?? []).contains { $0.securityContext?.privileged == true }
         var sysctls: [String: String] = [:]
         for sysctl in security?.sysctls ?? [] { if let name = sysctl.name { sysctls[name] = sysctl.value ?? "" } }
-        let hostname = hostNetwork ? "" : String((spec?.hostname ?? name).prefix(63))
+        let hostname = hostNetwork ? "" : PodHostsFile(pod: pod, clusterDomain: clusterDomain).sandboxHostname
         return SandboxConfig(
             metadata: SandboxMetadata(name: name, uid: uid, namespace: namespace, attempt: attempt),
             hostname: hostname, logDirectory: logDirectory, portMappings: ports, labels: labels,
@@ -46,15 +48,17 @@ struct RuntimeSpecBuilder: Sendable {
             supplementalGroups: security?.supplementalGroups ?? [])
     }
 
-    /// The container's config; `environment` is resolved already, `volumes` maps volume names to host paths.
+    /// The container's config; `environment` is resolved already, `volumes` maps volume names to their place on
+    /// the host, `hostsFile` is the pod's managed `/etc/hosts` (mounted unless the container mounts its own).
     func containerConfig(_ container: Container, attempt: UInt32, image: String, environment: [EnvironmentVariable],
-                         volumes: [String: String]) throws(PodVolumes.Failure) -> ContainerConfig {
+                         volumes: [String: PodVolumes.HostVolume], hostsFile: String? = nil) throws(PodVolumes.Failure) -> ContainerConfig {
         let containerName = container.name ?? ""
         let values = Dictionary(environment.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
         var mounts: [ContainerMount] = []
         for mount in container.volumeMounts ?? [] {
             guard let volume = mount.name, let mountPath = mount.mountPath else { continue }
-            guard var hostPath = volumes[volume] else { throw PodVolumes.Failure(message: "volume \"\(volume)\" is not set up") }
+            guard let hostVolume = volumes[volume] else { throw PodVolumes.Failure(message: "volume \"\(volume)\" is not set up") }
+            var hostPath = hostVolume.path
             if let subPath = mount.subPath, !subPath.isEmpty {
                 guard !subPath.split(separator: "/").contains("..") else { throw PodVolumes.Failure(message: "subPath \(subPath) leaves the volume") }
                 hostPath += "/" + subPath
@@ -67,7 +71,11 @@ struct RuntimeSpecBuilder: Sendable {
             case "Bidirectional": .bidirectional
             default: .private
             }
-            mounts.append(ContainerMount(containerPath: mountPath, hostPath: hostPath, readOnly: mount.readOnly == true, propagation: propagation))
+            mounts.append(ContainerMount(containerPath: mountPath, hostPath: hostPath, readOnly: mount.readOnly == true || hostVolume.readOnly,
+                                         propagation: propagation))
+        }
+        if let hostsFile, !mounts.contains(where: { $0.containerPath == "/etc/hosts" }) {
+            mounts.append(ContainerMount(containerPath: "/etc/hosts", hostPath: hostsFile, readOnly: false, propagation: .private))
         }
         let context = container.securityContext
         let podContext = pod.spec?.securityContext

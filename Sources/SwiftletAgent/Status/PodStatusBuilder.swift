@@ -28,9 +28,13 @@ public struct PodStatusBuilder: Sendable {
     }
 
     public func status(now: Date) -> PodStatus {
-        let initStatuses = initContainers.map { containerStatus($0, initContainer: true) }
-        let statuses = containers.map { containerStatus($0, initContainer: false) }
-        let phase = terminalPhase ?? Self.phase(restartPolicy: pod.spec?.restartPolicy, initStatuses: initStatuses, statuses: statuses)
+        let initSpecs = pod.spec?.initContainers ?? []
+        let initStatuses = initContainers.map { observation in
+            containerStatus(observation, initContainer: true,
+                            sidecar: initSpecs.first { $0.name == observation.name }?.isSidecar == true)
+        }
+        let statuses = containers.map { containerStatus($0, initContainer: false, sidecar: false) }
+        let phase = terminalPhase ?? Self.phase(spec: pod.spec, initStatuses: initStatuses, statuses: statuses)
 
         var status = pod.status ?? PodStatus()
         status.phase = phase
@@ -45,9 +49,18 @@ public struct PodStatusBuilder: Sendable {
         status.containerStatuses = statuses
 
         let completed = phase == "Succeeded" || phase == "Failed"
-        let incomplete = zip(initContainers, initStatuses).filter { $0.1.state?.terminated?.exitCode != 0 }.map { $0.0.name }
-        let initialized = incomplete.isEmpty || (completed && phase == "Succeeded")
-        let unready = statuses.filter { $0.ready != true }.compactMap(\.name)
+        // Kubelet's GeneratePodInitializedCondition: regular init containers done, sidecars started, or any main
+        // container started already (a restarting sidecar does not un-initialize a pod).
+        var incomplete: [String] = []
+        for (spec, status) in zip(initSpecs, initStatuses) {
+            let done = spec.isSidecar ? status.started == true : status.state?.terminated?.exitCode == 0
+            if !done { incomplete.append(spec.name ?? "") }
+        }
+        let anyMainStarted = statuses.contains { $0.state?.running != nil || $0.state?.terminated != nil }
+        let initialized = incomplete.isEmpty || (completed && phase == "Succeeded") || anyMainStarted
+        // ContainersReady counts the sidecars and the main containers.
+        let unready = zip(initSpecs, initStatuses).filter { $0.0.isSidecar && $0.1.ready != true }.compactMap(\.1.name)
+            + statuses.filter { $0.ready != true }.compactMap(\.name)
         var conditions: [PodCondition] = []
         func add(_ type: String, _ ok: Bool, reason: String? = nil, message: String? = nil) {
             conditions.append(PodCondition(lastTransitionTime: Time(now), message: ok ? nil : message, reason: ok ? nil : reason,
@@ -56,7 +69,7 @@ public struct PodStatusBuilder: Sendable {
         add("PodReadyToStartContainers", sandboxReady)
         add("Initialized", initialized, reason: "ContainersNotInitialized",
             message: "containers with incomplete status: [\(incomplete.joined(separator: " "))]")
-        let readyReason = completed ? "PodCompleted" : (initialized ? "ContainersNotReady" : "ContainersNotInitialized")
+        let readyReason = completed ? (phase == "Failed" ? "PodFailed" : "PodCompleted") : (initialized ? "ContainersNotReady" : "ContainersNotInitialized")
         let readyMessage: String? = completed ? nil
             : (initialized ? "containers with unready status: [\(unready.joined(separator: " "))]"
                            : "containers with incomplete status: [\(incomplete.joined(separator: " "))]")
@@ -76,7 +89,7 @@ public struct PodStatusBuilder: Sendable {
         return status
     }
 
-    func containerStatus(_ observation: ContainerObservation, initContainer: Bool) -> ContainerStatus {
+    func containerStatus(_ observation: ContainerObservation, initContainer: Bool, sidecar: Bool) -> ContainerStatus {
         var status = ContainerStatus(image: observation.image, imageID: "", name: observation.name, ready: false,
                                      restartCount: 0, started: false, state: ContainerState())
         status.lastState = ContainerState()
@@ -102,8 +115,8 @@ public struct PodStatusBuilder: Sendable {
             } else {
                 status.state = ContainerState(terminated: terminated(latest))
                 status.lastState = previous
-                // An init container that finished well is ready, as kubelet reports it.
-                status.ready = initContainer && latest.exitCode == 0
+                // An init container that finished well is ready, as kubelet reports it (a stopped sidecar is not).
+                status.ready = initContainer && !sidecar && latest.exitCode == 0
             }
         case .created, .unknown:
             let waiting = observation.waiting ?? ContainerObservation.Waiting(reason: "ContainerCreating")
@@ -122,12 +135,32 @@ public struct PodStatusBuilder: Sendable {
 
     public static func containerID(_ id: String) -> String { "containerd://" + id }
 
-    /// Kubelet's getPhase.
-    public static func phase(restartPolicy: String?, initStatuses: [ContainerStatus], statuses: [ContainerStatus]) -> String {
-        let policy = restartPolicy ?? "Always"
+    /// Kubelet's getPhase: regular init containers decide whether the pod is initialized, a sidecar counts while
+    /// it runs (and holds the pod Pending until it started, unless a main container started already), a stopped
+    /// sidecar does not count at all.
+    public static func phase(spec: PodSpec?, initStatuses: [ContainerStatus], statuses: [ContainerStatus]) -> String {
+        let policy = spec?.restartPolicy ?? "Always"
+        let initSpecs = spec?.initContainers ?? []
         var pendingInit = 0, failedInit = 0
-        for status in initStatuses {
-            if status.state?.running != nil {
+        var unknown = 0, running = 0, waiting = 0, stopped = 0, succeeded = 0
+        for (index, status) in initStatuses.enumerated() {
+            let sidecar = index < initSpecs.count && initSpecs[index].isSidecar
+            if sidecar {
+                if status.state?.running != nil {
+                    if status.started != true { pendingInit += 1 }
+                    running += 1
+                } else if status.state?.terminated != nil {
+                    continue
+                } else if status.state?.waiting != nil {
+                    if status.lastState?.terminated == nil {
+                        pendingInit += 1
+                        waiting += 1
+                    }
+                } else {
+                    pendingInit += 1
+                    unknown += 1
+                }
+            } else if status.state?.running != nil {
                 pendingInit += 1
             } else if let terminated = status.state?.terminated {
                 if terminated.exitCode != 0 { failedInit += 1 }
@@ -137,7 +170,6 @@ public struct PodStatusBuilder: Sendable {
                 pendingInit += 1
             }
         }
-        var unknown = 0, running = 0, waiting = 0, stopped = 0, succeeded = 0
         for status in statuses {
             if status.state?.running != nil {
                 running += 1
@@ -150,8 +182,9 @@ public struct PodStatusBuilder: Sendable {
                 unknown += 1
             }
         }
+        let anyMainStarted = statuses.contains { $0.state?.running != nil || $0.state?.terminated != nil }
         if failedInit > 0 && policy == "Never" { return "Failed" }
-        if pendingInit > 0 || waiting > 0 { return "Pending" }
+        if (pendingInit > 0 && !anyMainStarted) || waiting > 0 { return "Pending" }
         if running > 0 && unknown == 0 { return "Running" }
         if running == 0 && stopped > 0 && unknown == 0 {
             if policy == "Always" { return "Running" }

@@ -1,0 +1,160 @@
+import Foundation
+import SwiftletAPI
+import SwiftletClient
+import SwiftletCRI
+import Testing
+
+@testable import SwiftletAgent
+
+/// Native sidecars, the pod's hosts file, downward API and persistent volumes, on a real agent with containerd.
+@Suite(.serialized, .timeLimit(.minutes(5))) struct PodFeatureIntegrationTests {
+    typealias Cluster = AgentTestCluster
+
+    func output(_ cluster: AgentTestCluster, _ pod: Pod, container: String, _ script: String) async throws -> String {
+        let id = try #require(pod.status?.containerStatuses?.first { $0.name == container }?.containerID)
+            .replacingOccurrences(of: "containerd://", with: "")
+        let result = try await cluster.runtime.execSync(containerID: id, command: ["sh", "-c", script], timeout: .seconds(10))
+        return String(decoding: result.stdout, as: UTF8.self)
+    }
+
+    /// A sidecar serves on localhost before the next init container starts, keeps serving beside the main
+    /// container, and is stopped once the main container finished so the pod succeeds.
+    @Test func sidecarStartsFirstServesTheMainContainerAndStopsWhenItFinishes() async throws {
+        try await Cluster.with { cluster in
+            let shared = [VolumeMount(mountPath: "/www", name: "www")]
+            let pod = Pod(
+                metadata: ObjectMeta(name: "with-sidecar", namespace: "default"),
+                spec: PodSpec(
+                    containers: [Container(command: ["sh", "-c", "sleep 3; wget -q -O - http://127.0.0.1:8081/page.txt"], image: "busybox:1.36",
+                                           name: "main")],
+                    initContainers: [
+                        Container(command: ["sh", "-c", "echo served by the sidecar > /www/page.txt; exec httpd -f -p 8081 -h /www"],
+                                  image: "busybox:1.36", name: "server",
+                                  readinessProbe: Probe(periodSeconds: 1, tcpSocket: TCPSocketAction(port: .int(8081))),
+                                  restartPolicy: "Always",
+                                  startupProbe: Probe(httpGet: HTTPGetAction(path: "/page.txt", port: .int(8081)), periodSeconds: 1),
+                                  volumeMounts: shared),
+                        // Runs only after the sidecar started: it reaches it at once.
+                        Container(command: ["wget", "-q", "-O", "/www/checked.txt", "http://127.0.0.1:8081/page.txt"], image: "busybox:1.36",
+                                  name: "check", volumeMounts: shared),
+                    ],
+                    nodeName: cluster.nodeName, restartPolicy: "Never", terminationGracePeriodSeconds: 2,
+                    volumes: [Volume(emptyDir: EmptyDirVolumeSource(), name: "www")]))
+            _ = try await cluster.pods.create(pod, namespace: "default")
+
+            try await waitUntil("the main container runs beside the ready sidecar", timeout: .seconds(60)) {
+                let pod = try await cluster.pods.get("with-sidecar", namespace: "default")
+                let sidecar = pod.status?.initContainerStatuses?.first { $0.name == "server" }
+                return pod.status?.phase == "Running" && sidecar?.state?.running != nil && sidecar?.ready == true
+                    && pod.status?.conditions?.first { $0.type == "Ready" }?.status == "True"
+            }
+            let running = try await cluster.pods.get("with-sidecar", namespace: "default")
+            let statuses = try #require(running.status?.initContainerStatuses)
+            #expect(statuses.map(\.name) == ["server", "check"])
+            #expect(statuses[0].started == true)
+            #expect(statuses[1].state?.terminated?.exitCode == 0, "the check reached the sidecar on its first try")
+            #expect(running.status?.conditions?.first { $0.type == "Initialized" }?.status == "True")
+
+            try await waitUntil("the pod succeeded once the main container finished", timeout: .seconds(60)) {
+                try await cluster.pods.get("with-sidecar", namespace: "default").status?.phase == "Succeeded"
+            }
+            let done = try await cluster.pods.get("with-sidecar", namespace: "default")
+            #expect(done.status?.containerStatuses?.first?.state?.terminated?.exitCode == 0)
+            let sidecar = done.status?.initContainerStatuses?.first { $0.name == "server" }
+            #expect(sidecar?.state?.terminated != nil, "the sidecar was stopped")
+            #expect(sidecar?.restartCount == 0)
+            let log = try await cluster.transport.send(APIRequest(method: .get, path: "/api/v1/namespaces/default/pods/with-sidecar/log"))
+            #expect(String(decoding: log.body, as: UTF8.self) == "served by the sidecar\n")
+        }
+    }
+
+    /// The hosts file names the pod under its subdomain, a downward API volume shows its metadata (and follows a
+    /// label change), and a claim bound to a local PersistentVolume mounts that directory.
+    @Test func hostsFileDownwardAPIAndPersistentVolumeClaim() async throws {
+        try await Cluster.with { cluster in
+            let volumeDirectory = "/tmp/swiftlet-pv-\(UUID().uuidString.prefix(8))"
+            try FileManager.default.createDirectory(atPath: volumeDirectory, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(atPath: volumeDirectory) }
+            try "kept on the node\n".write(toFile: volumeDirectory + "/before.txt", atomically: true, encoding: .utf8)
+
+            let claims = ResourceClient<PersistentVolumeClaim>(transport: cluster.transport)
+            let volumes = ResourceClient<PersistentVolume>(transport: cluster.transport)
+            let claim = try await claims.create(PersistentVolumeClaim(
+                metadata: ObjectMeta(name: "data", namespace: "default"),
+                spec: PersistentVolumeClaimSpec(accessModes: ["ReadWriteOnce"], resources: VolumeResourceRequirements(requests: ["storage": Quantity("1Gi")!]),
+                                                volumeName: "local-data")), namespace: "default")
+
+            let pod = Pod(
+                metadata: ObjectMeta(labels: ["app": "db", "tier": "backend"], name: "db-0", namespace: "default"),
+                spec: PodSpec(
+                    containers: [Container(command: ["sleep", "3600"], image: "busybox:1.36", name: "main",
+                                           resources: ResourceRequirements(limits: ["memory": Quantity("32Mi")!]),
+                                           volumeMounts: [VolumeMount(mountPath: "/etc/podinfo", name: "podinfo"),
+                                                          VolumeMount(mountPath: "/data", name: "data")])],
+                    hostAliases: [HostAlias(hostnames: ["backup.internal"], ip: "10.9.9.9")],
+                    hostname: "db-0", nodeName: cluster.nodeName, subdomain: "db", terminationGracePeriodSeconds: 1,
+                    volumes: [
+                        Volume(downwardAPI: DownwardAPIVolumeSource(items: [
+                            DownwardAPIVolumeFile(fieldRef: ObjectFieldSelector(fieldPath: "metadata.labels"), path: "labels"),
+                            DownwardAPIVolumeFile(fieldRef: ObjectFieldSelector(fieldPath: "metadata.name"), path: "name"),
+                            DownwardAPIVolumeFile(path: "memory_limit",
+                                                  resourceFieldRef: ResourceFieldSelector(containerName: "main", divisor: Quantity("1Mi"), resource: "limits.memory")),
+                        ]), name: "podinfo"),
+                        Volume(name: "data", persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: "data")),
+                    ]))
+            _ = try await cluster.pods.create(pod, namespace: "default")
+
+            // Until the claim is bound, the pod waits and says why.
+            let events = ResourceClient<Event>(transport: cluster.transport)
+            try await waitUntil("the pod waits for its claim", timeout: .seconds(30)) {
+                try await events.list(namespace: "default").items.contains {
+                    $0.reason == "FailedMount" && $0.message?.contains("PVC default/data is not bound") == true
+                }
+            }
+            #expect(try await cluster.pods.get("db-0", namespace: "default").status?.containerStatuses?.first?.state?.waiting?.reason == "ContainerCreating")
+            _ = try await volumes.create(PersistentVolume(
+                metadata: ObjectMeta(name: "local-data"),
+                spec: PersistentVolumeSpec(accessModes: ["ReadWriteOnce"], capacity: ["storage": Quantity("1Gi")!],
+                                           claimRef: ObjectReference(apiVersion: "v1", kind: "PersistentVolumeClaim", name: "data", namespace: "default",
+                                                                     uid: claim.metadata?.uid),
+                                           local: LocalVolumeSource(path: volumeDirectory))), namespace: nil)
+            _ = try await claims.patch("data", namespace: "default", type: .merge, body: ["status": ["phase": "Bound"]], subresource: "status")
+
+            try await waitUntil("the pod runs", timeout: .seconds(60)) {
+                try await cluster.pods.get("db-0", namespace: "default").status?.phase == "Running"
+            }
+            let running = try await cluster.pods.get("db-0", namespace: "default")
+            let podIP = try #require(running.status?.podIP)
+            let hosts = try await output(cluster, running, container: "main", "cat /etc/hosts")
+            #expect(hosts.hasPrefix("# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n"))
+            #expect(hosts.contains("\(podIP)\tdb-0.db.default.svc.cluster.local\tdb-0\n"), "\(hosts)")
+            #expect(hosts.contains("10.9.9.9\tbackup.internal\n"))
+            #expect(try await output(cluster, running, container: "main", "hostname") == "db-0\n")
+            #expect(try await output(cluster, running, container: "main", "cat /etc/podinfo/name /etc/podinfo/memory_limit") == "db-032")
+            #expect(try await output(cluster, running, container: "main", "cat /etc/podinfo/labels") == "app=\"db\"\ntier=\"backend\"")
+            // Kubelet mounts downward API volumes read-only.
+            #expect(try await output(cluster, running, container: "main", "touch /etc/podinfo/x 2>/dev/null && echo writable || echo read-only") == "read-only\n")
+            // The claim's directory is the PersistentVolume's local path on the node.
+            #expect(try await output(cluster, running, container: "main", "cat /data/before.txt; echo from the pod > /data/after.txt") == "kept on the node\n")
+            #expect(try String(contentsOfFile: volumeDirectory + "/after.txt", encoding: .utf8) == "from the pod\n")
+
+            // A label change reaches the file.
+            _ = try await cluster.pods.patch("db-0", namespace: "default", type: .merge, body: ["metadata": ["labels": ["tier": "storage"]]])
+            try await waitUntil("the labels file follows the pod", timeout: .seconds(30)) {
+                try await output(cluster, running, container: "main", "cat /etc/podinfo/labels") == "app=\"db\"\ntier=\"storage\""
+            }
+
+            // Deleting the pod keeps the PersistentVolume's data.
+            _ = try await cluster.pods.delete("db-0", namespace: "default")
+            try await waitUntil("the pod is gone", timeout: .seconds(30)) {
+                do {
+                    _ = try await cluster.pods.get("db-0", namespace: "default")
+                    return false
+                } catch let error as APIError where error.reason == .notFound {
+                    return true
+                }
+            }
+            #expect(FileManager.default.fileExists(atPath: volumeDirectory + "/after.txt"))
+        }
+    }
+}
