@@ -60,6 +60,32 @@ import Testing
         try await waitUntil("the pods are gone", timeout: .seconds(60)) {
             try kubectl.ok(["get", "pods", "--no-headers"]).isEmpty
         }
+
+        // The StatefulSet's pods come up in order, each knowing its stable name; the Indexed Job completes.
+        try kubectl.ok(["apply", "-f", examples.appendingPathComponent("statefulset.yaml").path,
+                        "-f", examples.appendingPathComponent("job.yaml").path])
+        try await waitUntil("db-0, db-1 and db-2 are ready", timeout: .seconds(120)) {
+            try kubectl.ok(["get", "statefulset", "db", "-o", "jsonpath={.status.readyReplicas}"]) == "3"
+        }
+        #expect(try kubectl.ok(["logs", "db-1"]) == "I am db-1, known as db-1.db.default.svc.cluster.local\n")
+        let started = try kubectl.ok(["get", "pods", "-l", "app=db", "-o",
+                                      #"jsonpath={range .items[*]}{.metadata.name}={.status.startTime}{" "}{end}"#])
+        let startTimes = Dictionary(uniqueKeysWithValues: started.split(separator: " ").map { entry in
+            let parts = entry.split(separator: "=", maxSplits: 1)
+            return (String(parts[0]), String(parts.count > 1 ? parts[1] : ""))
+        })
+        #expect(startTimes["db-0"] ?? "" <= startTimes["db-1"] ?? "", "db-0 started before db-1: \(started)")
+        #expect(startTimes["db-1"] ?? "" <= startTimes["db-2"] ?? "", "db-1 started before db-2: \(started)")
+        try await waitUntil("the Job completed", timeout: .seconds(120)) {
+            try kubectl.ok(["get", "job", "count", "-o", "jsonpath={.status.succeeded}"]) == "5"
+        }
+        let workers = try kubectl.ok(["logs", "-l", "batch.kubernetes.io/job-name=count", "--tail=-1"])
+        for index in 0..<5 { #expect(workers.contains("working on item \(index)\n"), "\(workers)") }
+        try kubectl.ok(["delete", "-f", examples.appendingPathComponent("statefulset.yaml").path,
+                        "-f", examples.appendingPathComponent("job.yaml").path, "--wait=false"])
+        try await waitUntil("the StatefulSet's and Job's pods are gone", timeout: .seconds(90)) {
+            try kubectl.ok(["get", "pods", "--no-headers"]).isEmpty
+        }
     }
 
     /// The agent keeps its bridge when it stops (running pods stay reachable); the test removes the one it made.
