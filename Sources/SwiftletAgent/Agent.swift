@@ -24,17 +24,30 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
 
     public var containerd: ContainerdConfiguration { ContainerdConfiguration(dataDir: configuration.dataDir) }
 
+    /// Another agent holds the data dir's lock.
+    public struct DataDirInUse: Error, CustomStringConvertible {
+        public var description: String
+    }
+
     public func run() async throws {
         let containerd = self.containerd
         try FileManager.default.createDirectory(atPath: containerd.dataDir, withIntermediateDirectories: true)
-        let hostNetwork = HostNetwork(clusterCIDR: configuration.clusterCIDR, serviceCIDR: configuration.serviceCIDR, logger: logger)
+        // Two agents on one data dir would fight over its containerd and pods: the second one stops here.
+        let lock = containerd.dataDir + "/agent.lock"
         do {
-            try await runUntilShutdown(containerd: containerd, hostNetwork: hostNetwork)
-        } catch {
-            await hostNetwork.removeUnreachableRoutes()
-            throw error
+            try await HostFileLock.withLock(lock, wait: false) {
+                let hostNetwork = HostNetwork(clusterCIDR: configuration.clusterCIDR, serviceCIDR: configuration.serviceCIDR, logger: logger)
+                do {
+                    try await runUntilShutdown(containerd: containerd, hostNetwork: hostNetwork)
+                } catch {
+                    await hostNetwork.removeUnreachableRoutes()
+                    throw error
+                }
+                await hostNetwork.removeUnreachableRoutes()
+            }
+        } catch let error as HostFileLock.Unavailable {
+            throw DataDirInUse(description: "another agent is using the data dir \(containerd.dataDir) (\(error))")
         }
-        await hostNetwork.removeUnreachableRoutes()
     }
 
     private func runUntilShutdown(containerd: ContainerdConfiguration, hostNetwork: HostNetwork) async throws {

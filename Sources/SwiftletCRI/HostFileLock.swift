@@ -8,8 +8,9 @@ public enum HostFileLock {
         public var description: String
     }
 
-    /// Runs `body` while holding the lock on `path` (created with its directory when missing).
-    public static func withLock<Result: Sendable>(_ path: String, pollEvery interval: Duration = .milliseconds(200),
+    /// Runs `body` while holding the lock on `path` (created with its directory when missing). With `wait` false,
+    /// a lock another process holds throws `Unavailable` at once instead of waiting for it.
+    public static func withLock<Result: Sendable>(_ path: String, wait: Bool = true, pollEvery interval: Duration = .milliseconds(200),
                                                   _ body: () async throws -> Result) async throws -> Result {
         try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
@@ -17,6 +18,7 @@ public enum HostFileLock {
         defer { close(fd) }
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else { throw Unavailable(description: "cannot lock \(path): errno \(errno)") }
+            guard wait || errno == EINTR else { throw Unavailable(description: "\(path) is locked by another process") }
             try await Task.sleep(for: interval)
         }
         defer { flock(fd, LOCK_UN) }

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import SwiftletAPI
 import SwiftletClient
 import SwiftletCRI
@@ -296,6 +297,19 @@ extension AgentIntegrationTests {
                 containerID: id, command: ["sh", "-c", "echo $COLOR $PASSWORD $(id -u):$(id -g) $(pwd); cat app.conf /etc/creds/password"],
                 timeout: .seconds(10))
             #expect(String(decoding: result.stdout, as: UTF8.self) == "blue s3cret 1000:3000 /etc/app\nlevel=debug\ns3cret")
+        }
+    }
+}
+
+extension AgentIntegrationTests {
+    /// A second agent on a data dir that an agent uses stops at once with a clear error, touching nothing.
+    @Test func secondAgentOnTheSameDataDirStops() async throws {
+        try await Cluster.with { cluster in
+            var configuration = cluster.configuration
+            configuration.nodeName = "intruder"
+            let second = Agent(transport: cluster.transport, configuration: configuration, logger: Logger(label: "intruder"))
+            await #expect(throws: Agent.DataDirInUse.self) { try await second.run() }
+            await #expect(throws: APIError.self) { try await cluster.nodes.get("intruder") }
         }
     }
 }
