@@ -157,4 +157,68 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: volumeDirectory + "/after.txt"))
         }
     }
+
+    /// Termination messages (the file, or the log's end on failure), readiness gates, and the active deadline.
+    @Test func terminationMessagesReadinessGatesAndActiveDeadline() async throws {
+        try await Cluster.with { cluster in
+            let finishing = Pod(
+                metadata: ObjectMeta(name: "last-words", namespace: "default"),
+                spec: PodSpec(
+                    containers: [
+                        Container(command: ["sh", "-c", "echo all done > /dev/termination-log; exit 3"], image: "busybox:1.36", name: "file"),
+                        Container(command: ["sh", "-c", "echo first; echo second; exit 1"], image: "busybox:1.36", name: "logs",
+                                  terminationMessagePath: "/tmp/message", terminationMessagePolicy: "FallbackToLogsOnError"),
+                    ],
+                    nodeName: cluster.nodeName, restartPolicy: "Never", terminationGracePeriodSeconds: 1))
+            let gated = Pod(
+                metadata: ObjectMeta(name: "gated", namespace: "default"),
+                spec: PodSpec(containers: [Container(command: ["sleep", "3600"], image: "busybox:1.36", name: "main")],
+                              nodeName: cluster.nodeName, readinessGates: [PodReadinessGate(conditionType: "example.com/load-balancer")],
+                              terminationGracePeriodSeconds: 1))
+            let limited = Pod(
+                metadata: ObjectMeta(name: "limited", namespace: "default"),
+                spec: PodSpec(activeDeadlineSeconds: 4, containers: [Container(command: ["sleep", "3600"], image: "busybox:1.36", name: "main")],
+                              nodeName: cluster.nodeName, terminationGracePeriodSeconds: 1))
+            for pod in [finishing, gated, limited] { _ = try await cluster.pods.create(pod, namespace: "default") }
+
+            try await waitUntil("the finishing pod failed", timeout: .seconds(60)) {
+                try await cluster.pods.get("last-words", namespace: "default").status?.phase == "Failed"
+            }
+            let finished = try await cluster.pods.get("last-words", namespace: "default")
+            let file = finished.status?.containerStatuses?.first { $0.name == "file" }?.state?.terminated
+            #expect(file?.exitCode == 3)
+            #expect(file?.message == "all done\n")
+            let logs = finished.status?.containerStatuses?.first { $0.name == "logs" }?.state?.terminated
+            #expect(logs?.message == "first\nsecond\n")
+
+            try await waitUntil("the gated pod's containers are ready", timeout: .seconds(60)) {
+                let pod = try await cluster.pods.get("gated", namespace: "default")
+                return pod.status?.conditions?.first { $0.type == "ContainersReady" }?.status == "True"
+            }
+            let waiting = try await cluster.pods.get("gated", namespace: "default")
+            let ready = waiting.status?.conditions?.first { $0.type == "Ready" }
+            #expect(ready?.status == "False")
+            #expect(ready?.reason == "ReadinessGatesNotReady")
+            #expect(ready?.message == "corresponding condition of pod readiness gate \"example.com/load-balancer\" does not exist.")
+            _ = try await cluster.pods.patch("gated", namespace: "default", type: .strategicMerge, body: [
+                "status": ["conditions": [["type": "example.com/load-balancer", "status": "True"]]],
+            ], subresource: "status")
+            try await waitUntil("the gated pod is ready once its gate is", timeout: .seconds(30)) {
+                let pod = try await cluster.pods.get("gated", namespace: "default")
+                return pod.status?.conditions?.first { $0.type == "Ready" }?.status == "True"
+            }
+            let open = try await cluster.pods.get("gated", namespace: "default")
+            #expect(open.status?.conditions?.first { $0.type == "example.com/load-balancer" }?.status == "True", "the agent keeps others' conditions")
+
+            try await waitUntil("the pod past its deadline failed", timeout: .seconds(60)) {
+                try await cluster.pods.get("limited", namespace: "default").status?.phase == "Failed"
+            }
+            let expired = try await cluster.pods.get("limited", namespace: "default")
+            #expect(expired.status?.reason == "DeadlineExceeded")
+            #expect(expired.status?.message == "Pod was active on the node longer than the specified deadline")
+            #expect(expired.status?.containerStatuses?.first?.state?.terminated != nil)
+            let uid = try #require(expired.metadata?.uid)
+            #expect(try await cluster.runtime.listContainers(ContainerFilter(state: .running, labelSelector: [RuntimeLabels.podUID: uid])).isEmpty)
+        }
+    }
 }

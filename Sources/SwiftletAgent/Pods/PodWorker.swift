@@ -28,6 +28,8 @@ actor PodWorker {
 
     private var startTime = Date()
     private var terminalPhase: String?
+    /// Kubelet's own reason for ending the pod (its active deadline passed).
+    private var terminalReason: (reason: String, message: String)?
     private var sandboxStopped = false
     private var waiting: [String: ContainerObservation.Waiting] = [:]
     private var pullBackOff: [String: (until: Date, failures: Int)] = [:]
@@ -38,6 +40,8 @@ actor PodWorker {
     /// Per container, the attempt its crash-loop back-off counts from (kubelet forgets a back-off after a run of
     /// 10 minutes).
     private var backOffBase: [String: UInt32] = [:]
+    /// Termination messages of exited containers by container ID, read once.
+    private var terminationMessages: [String: String] = [:]
     private var lastWritten: PodStatus?
     private var podIP: String?
     /// When a back-off wake-up is due, so each pass in a back-off does not start another timer.
@@ -149,23 +153,16 @@ actor PodWorker {
         let sandboxStatus = try await runtime.podSandboxStatus(id: sandboxID)
         podIP = builder.hostNetwork ? context.hostIP : (sandboxStatus.ip.isEmpty ? podIP : sandboxStatus.ip)
 
-        // The containers' runs, newest last; older ones than the two newest go.
-        let summaries = try await runtime.listContainers(ContainerFilter(sandboxID: sandboxID, labelSelector: uidLabel))
-        var runs: [String: [ContainerObservation.Run]] = [:]
-        for (name, group) in Dictionary(grouping: summaries, by: { $0.metadata.name }) {
-            let sorted = group.sorted { $0.metadata.attempt < $1.metadata.attempt }
-            for old in sorted.dropLast(2) { try? await runtime.removeContainer(id: old.id) }
-            var kept: [ContainerObservation.Run] = []
-            for summary in sorted.suffix(2) {
-                if let status = try? await runtime.containerStatus(id: summary.id) { kept.append(ContainerObservation.Run(status)) }
-            }
-            runs[name] = kept
-        }
-        probeResults.retain(containerIDs: Set(summaries.map(\.id)))
+        let runs = try await containerRuns(sandboxID: sandboxID)
 
         var acted = false
         let now = Date()
         let environment = Environment(sandboxID: sandboxID, sandboxConfig: sandboxConfig, builder: builder, pod: pod)
+        // Kubelet's active deadline: a pod on the node longer than spec.activeDeadlineSeconds is stopped and fails.
+        if let seconds = pod.spec?.activeDeadlineSeconds, now.timeIntervalSince(startTime) >= Double(seconds) {
+            try await failForDeadline(pod, sandboxID: sandboxID, sandboxReady: sandboxStatus.state == .ready, now: now)
+            return
+        }
         // A pod that does not restart its main containers is done once they all exited for good: its sidecars stop
         // then, in reverse order, and do not restart.
         let mainContainers = pod.spec?.containers ?? []
@@ -239,6 +236,59 @@ actor PodWorker {
         }
         try await write(status, pod: pod)
         if acted { wake.signal() }
+    }
+
+    /// The containers' runs in the sandbox, newest last, by container name; runs older than the two newest go.
+    private func containerRuns(sandboxID: String) async throws -> [String: [ContainerObservation.Run]] {
+        let runtime = context.runtime
+        let summaries = try await runtime.listContainers(ContainerFilter(sandboxID: sandboxID, labelSelector: uidLabel))
+        var runs: [String: [ContainerObservation.Run]] = [:]
+        for (name, group) in Dictionary(grouping: summaries, by: { $0.metadata.name }) {
+            let sorted = group.sorted { $0.metadata.attempt < $1.metadata.attempt }
+            for old in sorted.dropLast(2) { try? await runtime.removeContainer(id: old.id) }
+            var kept: [ContainerObservation.Run] = []
+            for summary in sorted.suffix(2) {
+                guard let status = try? await runtime.containerStatus(id: summary.id) else { continue }
+                var run = ContainerObservation.Run(status)
+                if status.state == .exited {
+                    if terminationMessages[summary.id] == nil {
+                        terminationMessages[summary.id] = TerminationMessage.read(status, container: containerSpec(named: name))
+                    }
+                    if let message = terminationMessages[summary.id], !message.isEmpty {
+                        run.message = run.message.isEmpty ? message : run.message + ": " + message
+                    }
+                }
+                kept.append(run)
+            }
+            runs[name] = kept
+        }
+        probeResults.retain(containerIDs: Set(summaries.map(\.id)))
+        let current = Set(summaries.map(\.id))
+        terminationMessages = terminationMessages.filter { current.contains($0.key) }
+        return runs
+    }
+
+    private func containerSpec(named name: String) -> Container? {
+        let spec = inbox.withLock { $0.pod.spec }
+        return ((spec?.containers ?? []) + (spec?.initContainers ?? [])).first { $0.name == name }
+    }
+
+    /// Stops a pod whose active deadline passed and writes it Failed with kubelet's reason and message.
+    private func failForDeadline(_ pod: Pod, sandboxID: String, sandboxReady: Bool, now: Date) async throws {
+        let message = "Pod was active on the node longer than the specified deadline"
+        logger.info("pod exceeded its active deadline; stopping it")
+        context.events.record(pod, type: "Warning", reason: "DeadlineExceeded", message: message)
+        await stopRunningContainers(pod, grace: Self.gracePeriod(pod))
+        terminalPhase = "Failed"
+        terminalReason = ("DeadlineExceeded", message)
+        let runs = try await containerRuns(sandboxID: sandboxID)
+        await stopSandboxes()
+        let initObservations = (pod.spec?.initContainers ?? []).map { observe($0, runs[$0.name ?? ""] ?? []) }
+        let observations = (pod.spec?.containers ?? []).map { observe($0, runs[$0.name ?? ""] ?? []) }
+        var builder = PodStatusBuilder(pod: pod, hostIP: context.hostIP, podIP: podIP, sandboxReady: false, initContainers: initObservations,
+                                       containers: observations, startTime: startTime, terminalPhase: "Failed")
+        builder.terminalReason = terminalReason
+        try await write(builder.status(now: now), pod: pod)
     }
 
     private struct Environment {
@@ -374,10 +424,17 @@ actor PodWorker {
         } catch {
             return ContainerObservation.Waiting(reason: "CreateContainerConfigError", message: "cannot write the pod's hosts file: \(error)")
         }
+        let terminationMessageFile = TerminationMessage.hostPath(podDirectory: volumes.podDirectory, container: name, attempt: attempt)
+        try? FileManager.default.createDirectory(atPath: (terminationMessageFile as NSString).deletingLastPathComponent,
+                                                 withIntermediateDirectories: true)
+        guard FileManager.default.createFile(atPath: terminationMessageFile, contents: nil, attributes: [.posixPermissions: 0o666]) else {
+            return ContainerObservation.Waiting(reason: "CreateContainerConfigError", message: "cannot create \(terminationMessageFile)")
+        }
         let config: ContainerConfig
         do {
             config = try environment.builder.containerConfig(container, attempt: attempt, image: image, environment: variables,
-                                                              volumes: volumePaths ?? [:], hostsFile: hostsFile)
+                                                              volumes: volumePaths ?? [:], hostsFile: hostsFile,
+                                                              terminationMessageFile: terminationMessageFile)
         } catch {
             return ContainerObservation.Waiting(reason: "CreateContainerConfigError", message: error.message)
         }
@@ -398,10 +455,11 @@ actor PodWorker {
         }
         context.events.record(environment.pod, reason: "Started", message: "Started container \(name)")
         logger.info("started container", metadata: ["container": "\(name)", "attempt": "\(attempt)", "id": "\(id)"])
-        if let command = container.lifecycle?.postStart?.exec?.command {
+        if let hook = container.lifecycle?.postStart {
             let runner = ProbeRunner(runtime: runtime, container: container, containerID: id, podIP: podIP ?? "")
-            if case .failure(let message) = await runner.runExec(command, timeout: .seconds(30)) {
+            if case .failure(let message) = await runner.runHandler(hook, timeout: .seconds(30)) {
                 logger.warning("postStart hook failed; killing the container", metadata: ["container": "\(name)", "error": "\(message)"])
+                context.events.record(environment.pod, type: "Warning", reason: "FailedPostStartHook", message: message)
                 try? await runtime.stopContainer(id: id, gracePeriod: .zero)
             }
         }
@@ -519,9 +577,12 @@ actor PodWorker {
             context.events.record(pod, reason: "Killing", message: "Stopping container \(name)")
         }
         var remaining = grace
-        if let command = container?.lifecycle?.preStop?.exec?.command, grace > .zero {
+        if let container, let hook = container.lifecycle?.preStop, grace > .zero {
             let started = ContinuousClock.now
-            _ = try? await context.runtime.execSync(containerID: id, command: command, timeout: grace)
+            let runner = ProbeRunner(runtime: context.runtime, container: container, containerID: id, podIP: podIP ?? "")
+            if case .failure(let message) = await runner.runHandler(hook, timeout: grace) {
+                context.events.record(pod, type: "Warning", reason: "FailedPreStopHook", message: message)
+            }
             remaining = max(grace - (ContinuousClock.now - started), .seconds(2))
         }
         do {

@@ -51,7 +51,8 @@ struct RuntimeSpecBuilder: Sendable {
     /// The container's config; `environment` is resolved already, `volumes` maps volume names to their place on
     /// the host, `hostsFile` is the pod's managed `/etc/hosts` (mounted unless the container mounts its own).
     func containerConfig(_ container: Container, attempt: UInt32, image: String, environment: [EnvironmentVariable],
-                         volumes: [String: PodVolumes.HostVolume], hostsFile: String? = nil) throws(PodVolumes.Failure) -> ContainerConfig {
+                         volumes: [String: PodVolumes.HostVolume], hostsFile: String? = nil,
+                         terminationMessageFile: String? = nil) throws(PodVolumes.Failure) -> ContainerConfig {
         let containerName = container.name ?? ""
         let values = Dictionary(environment.map { ($0.name, $0.value) }, uniquingKeysWith: { _, last in last })
         var mounts: [ContainerMount] = []
@@ -76,6 +77,11 @@ struct RuntimeSpecBuilder: Sendable {
         }
         if let hostsFile, !mounts.contains(where: { $0.containerPath == "/etc/hosts" }) {
             mounts.append(ContainerMount(containerPath: "/etc/hosts", hostPath: hostsFile, readOnly: false, propagation: .private))
+        }
+        let terminationMessagePath = container.terminationMessagePath ?? "/dev/termination-log"
+        if let terminationMessageFile, !terminationMessagePath.isEmpty {
+            mounts.append(ContainerMount(containerPath: terminationMessagePath, hostPath: terminationMessageFile, readOnly: false,
+                                         propagation: .private))
         }
         let context = container.securityContext
         let podContext = pod.spec?.securityContext

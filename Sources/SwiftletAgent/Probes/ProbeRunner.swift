@@ -31,6 +31,19 @@ struct ProbeRunner: Sendable {
         return .failure("probe has no handler")
     }
 
+    /// A postStart or preStop handler: exec, httpGet or sleep (tcpSocket is accepted by the API for old
+    /// manifests and does nothing, as in kubelet).
+    func runHandler(_ handler: LifecycleHandler, timeout: Duration) async -> ProbeOutcome {
+        if let exec = handler.exec { return await runExec(exec.command ?? [], timeout: timeout) }
+        if let http = handler.httpGet { return await runHTTPGet(http, timeout: timeout) }
+        if let sleep = handler.sleep {
+            let seconds = Duration.seconds(max(sleep.seconds ?? 0, 0))
+            try? await Task.sleep(for: min(seconds, timeout))
+            return .success
+        }
+        return .success
+    }
+
     func runExec(_ command: [String], timeout: Duration) async -> ProbeOutcome {
         do {
             let result = try await runtime.execSync(containerID: containerID, command: command, timeout: timeout)

@@ -14,6 +14,8 @@ public struct PodStatusBuilder: Sendable {
     public var startTime: Date
     /// Set once the pod has finished for good (its phase then never changes).
     public var terminalPhase: String?
+    /// Why the agent ended the pod itself (`DeadlineExceeded`), with its message.
+    public var terminalReason: (reason: String, message: String)?
 
     public init(pod: Pod, hostIP: String, podIP: String?, sandboxReady: Bool, initContainers: [ContainerObservation],
                 containers: [ContainerObservation], startTime: Date, terminalPhase: String? = nil) {
@@ -38,6 +40,10 @@ public struct PodStatusBuilder: Sendable {
 
         var status = pod.status ?? PodStatus()
         status.phase = phase
+        if let terminalReason {
+            status.reason = terminalReason.reason
+            status.message = terminalReason.message
+        }
         status.hostIP = hostIP
         status.hostIPs = [HostIP(ip: hostIP)]
         if let podIP, !podIP.isEmpty {
@@ -73,8 +79,15 @@ public struct PodStatusBuilder: Sendable {
         let readyMessage: String? = completed ? nil
             : (initialized ? "containers with unready status: [\(unready.joined(separator: " "))]"
                            : "containers with incomplete status: [\(incomplete.joined(separator: " "))]")
-        add("Ready", unready.isEmpty && initialized, reason: readyReason, message: readyMessage)
-        add("ContainersReady", unready.isEmpty && initialized, reason: readyReason, message: readyMessage)
+        let containersReady = unready.isEmpty && initialized
+        // Ready also waits for the pod's readiness gates: conditions others set on the pod.
+        let gates = containersReady && !completed ? readinessGateProblems : []
+        if gates.isEmpty {
+            add("Ready", containersReady, reason: readyReason, message: readyMessage)
+        } else {
+            add("Ready", false, reason: "ReadinessGatesNotReady", message: gates.joined(separator: ", "))
+        }
+        add("ContainersReady", containersReady, reason: readyReason, message: readyMessage)
         if let scheduled = pod.status?.conditions?.first(where: { $0.type == "PodScheduled" }) {
             conditions.append(scheduled)
         } else {
@@ -85,8 +98,22 @@ public struct PodStatusBuilder: Sendable {
                 conditions[index].lastTransitionTime = old.lastTransitionTime ?? conditions[index].lastTransitionTime
             }
         }
+        // Conditions the agent does not own (DisruptionTarget, readiness gates' conditions) stay as they are.
+        let owned = Set(conditions.compactMap(\.type))
+        conditions += (pod.status?.conditions ?? []).filter { !owned.contains($0.type ?? "") }
         status.conditions = conditions
         return status
+    }
+
+    /// Kubelet's messages for readiness gates whose condition is missing or not True.
+    var readinessGateProblems: [String] {
+        (pod.spec?.readinessGates ?? []).compactMap { gate in
+            let type = gate.conditionType ?? ""
+            guard let condition = pod.status?.conditions?.first(where: { $0.type == type }) else {
+                return "corresponding condition of pod readiness gate \"\(type)\" does not exist."
+            }
+            return condition.status == "True" ? nil : "the status of pod readiness gate \"\(type)\" is not \"True\", but \(condition.status ?? "")"
+        }
     }
 
     func containerStatus(_ observation: ContainerObservation, initContainer: Bool, sidecar: Bool) -> ContainerStatus {
