@@ -466,7 +466,8 @@ actor PodWorker {
         return nil
     }
 
-    /// The image reference to create the container with, pulled per the container's pull policy.
+    /// The image reference to create the container with, pulled per the container's pull policy with the pod's
+    /// imagePullSecrets.
     private func ensureImage(_ container: Container, pod: Pod, sandboxConfig: SandboxConfig) async -> Result<String, WaitingReason> {
         let image = container.image ?? ""
         let policy = RuntimeSpecBuilder.pullPolicy(container)
@@ -481,10 +482,14 @@ actor PodWorker {
         if let backOff = pullBackOff[image], Date() < backOff.until {
             return .failure(WaitingReason(ContainerObservation.Waiting(reason: "ImagePullBackOff", message: "Back-off pulling image \"\(image)\"")))
         }
+        let credentials = await ImagePullCredentials.of(pod, transport: context.transport, events: context.events, logger: logger)
+        let runtime = context.runtime
         do {
             context.events.record(pod, reason: "Pulling", message: "Pulling image \"\(image)\"")
             let started = ContinuousClock.now
-            _ = try await context.runtime.pullImage(image, auth: nil, sandboxConfig: sandboxConfig)
+            _ = try await credentials.pull(image) { auth in
+                try await runtime.pullImage(image, auth: auth, sandboxConfig: sandboxConfig)
+            }
             pullBackOff[image] = nil
             context.events.record(pod, reason: "Pulled", message: "Successfully pulled image \"\(image)\" in \(ContinuousClock.now - started)")
             return .success(image)
