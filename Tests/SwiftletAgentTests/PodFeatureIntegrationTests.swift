@@ -90,7 +90,8 @@ import Testing
                     containers: [Container(command: ["sleep", "3600"], image: "busybox:1.36", name: "main",
                                            resources: ResourceRequirements(limits: ["memory": Quantity("32Mi")!]),
                                            volumeMounts: [VolumeMount(mountPath: "/etc/podinfo", name: "podinfo"),
-                                                          VolumeMount(mountPath: "/data", name: "data")])],
+                                                          VolumeMount(mountPath: "/data", name: "data"),
+                                                          VolumeMount(mountPath: "/scratch", name: "scratch")])],
                     hostAliases: [HostAlias(hostnames: ["backup.internal"], ip: "10.9.9.9")],
                     hostname: "db-0", nodeName: cluster.nodeName, subdomain: "db", terminationGracePeriodSeconds: 1,
                     volumes: [
@@ -101,6 +102,7 @@ import Testing
                                                   resourceFieldRef: ResourceFieldSelector(containerName: "main", divisor: Quantity("1Mi"), resource: "limits.memory")),
                         ]), name: "podinfo"),
                         Volume(name: "data", persistentVolumeClaim: PersistentVolumeClaimVolumeSource(claimName: "data")),
+                        Volume(emptyDir: EmptyDirVolumeSource(medium: "Memory", sizeLimit: Quantity("8Mi")), name: "scratch"),
                     ]))
             _ = try await cluster.pods.create(pod, namespace: "default")
 
@@ -138,6 +140,12 @@ import Testing
             #expect(try await output(cluster, running, container: "main", "cat /data/before.txt; echo from the pod > /data/after.txt") == "kept on the node\n")
             #expect(try String(contentsOfFile: volumeDirectory + "/after.txt", encoding: .utf8) == "from the pod\n")
 
+            // A memory-backed emptyDir is a tmpfs of its size limit, on the node too.
+            let scratch = try await output(cluster, running, container: "main", "grep ' /scratch ' /proc/mounts")
+            #expect(scratch.hasPrefix("tmpfs /scratch tmpfs") && scratch.contains("size=8192k"), "\(scratch)")
+            let uid = try #require(running.metadata?.uid)
+            #expect(Cluster.mounts(under: cluster.configuration.dataDir + "/pods/" + uid).count == 1)
+
             // A label change reaches the file.
             _ = try await cluster.pods.patch("db-0", namespace: "default", type: .merge, body: ["metadata": ["labels": ["tier": "storage"]]])
             try await waitUntil("the labels file follows the pod", timeout: .seconds(30)) {
@@ -155,6 +163,7 @@ import Testing
                 }
             }
             #expect(FileManager.default.fileExists(atPath: volumeDirectory + "/after.txt"))
+            #expect(Cluster.mounts(under: cluster.configuration.dataDir + "/pods/" + uid).isEmpty, "the tmpfs is unmounted")
         }
     }
 

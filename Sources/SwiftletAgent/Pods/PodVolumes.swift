@@ -2,7 +2,7 @@ import Foundation
 import SwiftletAPI
 import SwiftletClient
 
-/// A pod's volumes on the node: emptyDir as a directory under the pod's directory, hostPath as is, configMap,
+/// A pod's volumes on the node: emptyDir as a directory under the pod's directory (a tmpfs for medium Memory), hostPath as is, configMap,
 /// secret, downwardAPI and projected volumes as written files (refreshed on every sync), and a
 /// persistentVolumeClaim as the local or hostPath directory of the PersistentVolume it is bound to.
 /// Everything under the pod's directory goes when the pod does; hostPath and PersistentVolume data stay.
@@ -38,9 +38,24 @@ struct PodVolumes: Sendable {
         let files = ProjectedFiles(pod: pod, transport: transport)
         for volume in pod.spec?.volumes ?? [] {
             guard let name = volume.name else { continue }
-            if volume.emptyDir != nil {
+            if let emptyDir = volume.emptyDir {
                 let path = podDirectory + "/volumes/kubernetes.io~empty-dir/" + name
                 try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o777])
+                switch emptyDir.medium ?? "" {
+                case "":
+                    break
+                case "Memory":
+                    // A tmpfs, of at most its sizeLimit; it counts against the node's memory, not its disk.
+                    if !MountTable.isMountPoint(path) {
+                        do {
+                            try MountTable.mountTmpfs(at: path, sizeBytes: emptyDir.sizeLimit.map { $0.int64Value })
+                        } catch {
+                            throw Failure(message: "\(error)")
+                        }
+                    }
+                default:
+                    throw Failure(message: "emptyDir medium \"\(emptyDir.medium ?? "")\" is not supported on this node")
+                }
                 volumes[name] = HostVolume(path: path, readOnly: false)
             } else if let hostPath = volume.hostPath, let path = hostPath.path {
                 try Self.prepare(hostPath: path, type: hostPath.type)
@@ -150,8 +165,9 @@ struct PodVolumes: Sendable {
         }
     }
 
-    /// Removes the pod's directory (its emptyDirs, projected files and hosts file).
+    /// Removes the pod's directory (its emptyDirs, projected files and hosts file), unmounting its tmpfs first.
     func tearDown() {
+        MountTable.unmountAll(under: podDirectory)
         try? FileManager.default.removeItem(atPath: podDirectory)
     }
 }
