@@ -19,9 +19,10 @@ struct AgentPodStarts {
     }
 
     /// Creates `count` pods, one after another when `concurrent` is false (each waits for the previous to be
-    /// Ready) or all at once, and returns each pod's created → Running and Ready latency. Deletes them afterwards
-    /// and waits until they are gone, so the next round starts on an empty node.
-    func round(_ label: String, count: Int, concurrent: Bool, timeout: Duration = .seconds(300)) async throws -> [Duration] {
+    /// Ready) or all at once, and returns each pod's created → Running and Ready latency. Runs `whileRunning` once
+    /// all are Ready, then deletes them and waits until they are gone, so the next round starts on an empty node.
+    func round(_ label: String, count: Int, concurrent: Bool, timeout: Duration = .seconds(300),
+               whileRunning: () async throws -> Void = {}) async throws -> [Duration] {
         let names = (0..<count).map { "podstart-\(label)-\($0)" }
         let selector = try LabelSelector.parse("podstart-round=\(label)")
         let times = RoundTimes()
@@ -73,9 +74,16 @@ struct AgentPodStarts {
                 try await waitForReady([name])
             }
         }
-        let latencies = times.created.withLock { created in
-            times.ready.withLock { ready in names.compactMap { name in ready[name].flatMap { at in created[name].map { at - $0 } } } }
+        let byName = times.created.withLock { created in
+            times.ready.withLock { ready in names.compactMap { name in ready[name].flatMap { at in created[name].map { (name, at - $0) } } } }
         }
+        let latencies = byName.map(\.1)
+        // The outliers by name, so the agent's and containerd's logs (--logs) can be searched for them.
+        let median = LatencySummary(latencies).percentile(0.5)
+        for (name, latency) in byName where latency > median * 3 && latency > .seconds(1) {
+            FileHandle.standardError.write(Data("podstart: slow pod \(name): \(LatencySummary.milliseconds(latency)) ms (round median \(LatencySummary.milliseconds(median)) ms)\n".utf8))
+        }
+        try await whileRunning()
         try await deleteAll(selector: selector)
         return latencies
     }

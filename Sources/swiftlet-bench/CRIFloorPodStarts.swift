@@ -5,8 +5,13 @@ import SwiftletCRI
 /// RunPodSandbox + CreateContainer + StartContainer straight over CRI against the agent's own containerd (same
 /// image, same pause image, same CNI network and IP range). The sandboxes carry no agent label, so the agent
 /// leaves them alone.
+///
+/// Each round starts on a new connection: containerd's gRPC server sends a PING with nearly every call it receives
+/// and swift-nio-http2 closes a connection after 200 inbound PINGs in 30 s, so a long-lived connection would drop
+/// mid-round and the floor would measure reconnects, not containerd.
 struct CRIFloorPodStarts {
-    let runtime: CRIRuntimeClient
+    /// The agent's containerd (`unix:///…`).
+    let endpoint: String
     let image: String
     /// Where the floor's pods log, as the agent's pods do under its data dir.
     let logRoot: String
@@ -16,15 +21,19 @@ struct CRIFloorPodStarts {
     /// RunPodSandbox to the return of StartContainer; stops and removes them afterwards.
     func round(_ label: String, count: Int, concurrent: Bool) async throws -> [Duration] {
         let names = (0..<count).map { "podstart-\(label)-\($0)" }
-        var latencies: [Duration] = []
+        let latencies: [Duration]
         do {
-            if concurrent {
-                latencies = try await withThrowingTaskGroup(of: Duration.self) { group in
-                    for name in names { group.addTask { try await start(name) } }
-                    return try await group.reduce(into: []) { $0.append($1) }
+            latencies = try await CRIRuntimeClient.withClient(endpoint: endpoint) { client in
+                _ = try await client.version()  // connected before the clock starts
+                if concurrent {
+                    return try await withThrowingTaskGroup(of: Duration.self) { group in
+                        for name in names { group.addTask { try await start(name, client: client) } }
+                        return try await group.reduce(into: []) { $0.append($1) }
+                    }
                 }
-            } else {
-                for name in names { latencies.append(try await start(name)) }
+                var latencies: [Duration] = []
+                for name in names { latencies.append(try await start(name, client: client)) }
+                return latencies
             }
         } catch {
             await removeAll()
@@ -35,7 +44,7 @@ struct CRIFloorPodStarts {
     }
 
     /// One pod: its sandbox (network namespace, CNI, pause container), then its container created and started.
-    private func start(_ name: String) async throws -> Duration {
+    private func start(_ name: String, client: CRIRuntimeClient) async throws -> Duration {
         let uid = UUID().uuidString.lowercased()
         let podLabels = ["io.kubernetes.pod.name": name, "io.kubernetes.pod.namespace": namespace, "io.kubernetes.pod.uid": uid]
         let logDirectory = "\(logRoot)/\(namespace)_\(name)_\(uid)"
@@ -47,14 +56,19 @@ struct CRIFloorPodStarts {
                                               labels: containerLabels, logPath: "main/0.log")
         let begin = ContinuousClock.now
         try FileManager.default.createDirectory(atPath: logDirectory + "/main", withIntermediateDirectories: true)
-        let sandboxID = try await runtime.runPodSandbox(sandboxConfig)
-        let containerID = try await runtime.createContainer(sandboxID: sandboxID, config: containerConfig, sandboxConfig: sandboxConfig)
-        try await runtime.startContainer(id: containerID)
+        let sandboxID = try await client.runPodSandbox(sandboxConfig)
+        let containerID = try await client.createContainer(sandboxID: sandboxID, config: containerConfig, sandboxConfig: sandboxConfig)
+        try await client.startContainer(id: containerID)
         return ContinuousClock.now - begin
     }
 
     /// Stops and removes every floor sandbox with its containers (the agent's are not touched), and their logs.
     func removeAll() async {
+        _ = try? await CRIRuntimeClient.withClient(endpoint: endpoint) { runtime in await removeAll(runtime) }
+        try? FileManager.default.removeItem(atPath: logRoot)
+    }
+
+    private func removeAll(_ runtime: CRIRuntimeClient) async {
         let mine = ["io.kubernetes.pod.namespace": namespace]
         let sandboxes = (try? await runtime.listPodSandboxes(SandboxFilter(labelSelector: mine))) ?? []
         await withTaskGroup(of: Void.self) { group in
@@ -69,6 +83,5 @@ struct CRIFloorPodStarts {
                 }
             }
         }
-        try? FileManager.default.removeItem(atPath: logRoot)
     }
 }

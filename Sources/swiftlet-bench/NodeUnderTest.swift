@@ -73,7 +73,7 @@ final class NodeUnderTest: @unchecked Sendable {
     /// Removes every sandbox left in the node's containerd (so no shim outlives the run), stops the agent (which
     /// stops its containerd and removes its unreachable routes), then removes the bridge and the data dir.
     /// Returns what it had to clean up that should have been gone already.
-    func stop(runtime: CRIRuntimeClient?) async -> [String] {
+    func stop(runtime: CRIRuntimeClient?, keepingLogsIn logDirectory: String?) async -> [String] {
         var leftovers: [String] = []
         if let runtime {
             for container in (try? await runtime.listContainers(.all)) ?? [] {
@@ -103,6 +103,25 @@ final class NodeUnderTest: @unchecked Sendable {
             leftovers.append("containerd outlived the agent; killed")
             kill(containerdPID, SIGKILL)
         }
+        // A task containerd created but never started (its `runc init` waiting) cannot be removed over CRI; its
+        // shim outlives containerd. They are this run's, found by the data dir on their command line.
+        for shim in Self.processes(mentioning: dataDir) {
+            leftovers.append("process \(shim) (\(Self.commandLine(of: shim).prefix(60))…) and its children; killed")
+            for child in Self.children(of: shim) { kill(child, SIGKILL) }
+            kill(shim, SIGKILL)
+        }
+        if !Self.processes(mentioning: dataDir).isEmpty { try? await Task.sleep(for: .seconds(1)) }
+        for mountPoint in Self.mounts(under: dataDir).reversed() {
+            leftovers.append("mount \(mountPoint); unmounted")
+            umount2(mountPoint, Int32(MNT_DETACH))
+        }
+        if let logDirectory {
+            try? FileManager.default.createDirectory(atPath: logDirectory, withIntermediateDirectories: true)
+            for (source, name) in [(logPath, "agent.log"), (containerd.logPath, "containerd.log")] {
+                try? FileManager.default.removeItem(atPath: logDirectory + "/" + name)
+                try? FileManager.default.copyItem(atPath: source, toPath: logDirectory + "/" + name)
+            }
+        }
         await HostNetwork.removeBridge(dataDir: dataDir)
         for cidr in [clusterCIDR, serviceCIDR] where Self.ip(["route", "show", "exact", cidr]).contains("unreachable") {
             leftovers.append("the unreachable route for \(cidr)")
@@ -116,6 +135,27 @@ final class NodeUnderTest: @unchecked Sendable {
             leftovers.append("mounts under \(dataDir) (the data dir is kept): \(mounts)")
         }
         return leftovers
+    }
+
+    /// How many lines of the agent's log contain `text`.
+    func logLines(containing text: String) -> Int {
+        let log = (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? ""
+        return log.split(separator: "\n").filter { $0.contains(text) }.count
+    }
+
+    private static func processes(mentioning text: String) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { $0 != getpid() && commandLine(of: $0).contains(text) }
+    }
+
+    private static func children(of parent: Int32) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap(Int32.init).filter { pid in
+            // /proc/PID/stat: "pid (comm) state ppid …"; comm may hold spaces, so read after the last ')'.
+            guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            return fields.count > 1 && Int32(fields[1]) == parent
+        }
     }
 
     private static func commandLine(of pid: Int32) -> String {

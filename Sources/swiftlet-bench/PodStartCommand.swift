@@ -17,6 +17,7 @@ struct PodStartCommand: AsyncParsableCommand {
     @Option(parsing: .upToNextOption, help: "Burst sizes: pods created at once, one round per size.") var bursts: [Int] = [20, 50]
     @Option(help: "Rounds of each burst size; their latencies are pooled.") var burstRounds = 1
     @Option(help: "Directory with pause-3.10.tar and busybox-1.36.oci.tar (hack/build-images.sh; default: searched).") var images: String?
+    @Option(help: "Copy the agent's and containerd's logs (warnings and up) into this directory at the end.") var logs: String?
     @Option(name: .customLong("cluster-cidr"), help: "Pod address range; one no test uses, so both can share the host.")
     var clusterCIDR = "10.189.0.0/16"
     @Option(name: .customLong("service-cidr"), help: "Service address range.") var serviceCIDR = "10.188.0.0/16"
@@ -88,12 +89,12 @@ struct PodStartCommand: AsyncParsableCommand {
             runtime = client
             connection = Task { try await client.run() }
             try await node.waitUntilReady(nodes: ResourceClient<Node>(transport: transport), runtime: client, image: Self.image)
-            outcome = .success(try await rounds(node: node, runtime: client, pods: ResourceClient<Pod>(transport: transport)))
+            outcome = .success(try await rounds(node: node, pods: ResourceClient<Pod>(transport: transport)))
         } catch {
             outcome = .failure(error)
         }
         progress("cleaning up: sandboxes, agent, containerd, bridge, data dirs")
-        let leftovers = await node.stop(runtime: runtime)
+        let leftovers = await node.stop(runtime: runtime, keepingLogsIn: logs)
         connection?.cancel()
         _ = await connection?.result
         await transport.shutdown()
@@ -102,9 +103,9 @@ struct PodStartCommand: AsyncParsableCommand {
     }
 
     /// The measured rounds, each mode's floor first and then the agent, after one discarded warm-up pod each.
-    private func rounds(node: NodeUnderTest, runtime: CRIRuntimeClient, pods: ResourceClient<Pod>) async throws -> PodStartReport {
+    private func rounds(node: NodeUnderTest, pods: ResourceClient<Pod>) async throws -> PodStartReport {
         let agent = AgentPodStarts(pods: pods, image: Self.image)
-        let floor = CRIFloorPodStarts(runtime: runtime, image: Self.image, logRoot: node.dataDir + "/podstart-floor-logs")
+        let floor = CRIFloorPodStarts(endpoint: node.containerd.endpoint, image: Self.image, logRoot: node.dataDir + "/podstart-floor-logs")
         let sampler = ProcessSampler(pid: node.pid)
         progress("warm-up: one pod through the agent, one straight over CRI")
         _ = try await floor.round("warmup", count: 1, concurrent: false)
@@ -121,6 +122,7 @@ struct PodStartCommand: AsyncParsableCommand {
         progress("single: \(samples) pods one at a time, through the agent")
         let singleAgent = try await agent.round("single", count: samples, concurrent: false)
         modes.append(.init(name: "single", pods: samples, agent: LatencySummary(singleAgent), floor: LatencySummary(singleFloor), target: 1.5))
+        var steady: PodStartReport.SteadyState?
         for size in bursts {
             var floorLatencies: [Duration] = []
             var agentLatencies: [Duration] = []
@@ -128,14 +130,33 @@ struct PodStartCommand: AsyncParsableCommand {
                 progress("burst of \(size) (round \(round + 1) of \(burstRounds)), straight over CRI")
                 floorLatencies += try await floor.round("burst\(size)-\(round)", count: size, concurrent: true)
                 progress("burst of \(size) (round \(round + 1) of \(burstRounds)), through the agent")
-                agentLatencies += try await agent.round("burst\(size)-\(round)", count: size, concurrent: true)
+                agentLatencies += try await agent.round("burst\(size)-\(round)", count: size, concurrent: true) {
+                    // What the node costs while nothing changes, once per size, the largest reported.
+                    guard round == 0, size >= (steady?.pods ?? 0) else { return }
+                    steady = try await steadyState(node: node, pods: size)
+                }
             }
             modes.append(.init(name: "burst of \(size)", pods: size * burstRounds, agent: LatencySummary(agentLatencies),
                                floor: LatencySummary(floorLatencies), target: 1.2))
         }
         return PodStartReport(modes: modes, agentIdleMiB: idleRSS, agentPeakMiB: sampler.peakMiB,
                               agentCPUSeconds: (sampler.cpuSeconds ?? 0) - cpuBefore,
-                              agentPods: samples + bursts.reduce(0, +) * burstRounds)
+                              agentPods: samples + bursts.reduce(0, +) * burstRounds, steady: steady,
+                              agentRuntimeUnavailable: node.logLines(containing: "unavailable"))
+    }
+
+    /// CPU the agent and its containerd use over 5 s with `pods` pods running and nothing changing.
+    private func steadyState(node: NodeUnderTest, pods: Int) async throws -> PodStartReport.SteadyState {
+        try await Task.sleep(for: .seconds(2))  // the last status writes and events settle
+        let containerdPID = (try? String(contentsOfFile: node.containerd.pidPath, encoding: .utf8))
+            .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? 0
+        let agent = ProcessSampler(pid: node.pid), containerd = ProcessSampler(pid: containerdPID)
+        let before = (agent.cpuSeconds ?? 0, containerd.cpuSeconds ?? 0)
+        let window = Duration.seconds(5)
+        try await Task.sleep(for: window)
+        let seconds = PodStartReport.seconds(window)
+        return PodStartReport.SteadyState(pods: pods, agentCPU: ((agent.cpuSeconds ?? 0) - before.0) / seconds,
+                                          containerdCPU: ((containerd.cpuSeconds ?? 0) - before.1) / seconds)
     }
 
     private func progress(_ message: String) {

@@ -10,12 +10,22 @@ struct PodStartReport {
         var target: Double
     }
 
+    /// CPU use with pods running and nothing changing, in cores.
+    struct SteadyState {
+        var pods: Int
+        var agentCPU: Double
+        var containerdCPU: Double
+    }
+
     var modes: [Mode]
     var agentIdleMiB: Double
     var agentPeakMiB: Double
     /// User + system CPU the agent used over the measured rounds (floor rounds included, when it idles).
     var agentCPUSeconds: Double
     var agentPods: Int
+    var steady: SteadyState?
+    /// Warnings in the agent's log about its containerd connection being unavailable (dropped and reconnecting).
+    var agentRuntimeUnavailable: Int
 
     func print() {
         let ms = LatencySummary.milliseconds
@@ -34,6 +44,10 @@ struct PodStartReport {
         }
         Swift.print("")
         Swift.print("agent RSS: idle \(Int(agentIdleMiB.rounded())) MiB, peak \(Int(agentPeakMiB.rounded())) MiB; agent CPU \(String(format2: agentCPUSeconds)) s for \(agentPods) pods")
+        if let steady {
+            Swift.print("with \(steady.pods) pods running and nothing changing: agent \(Int((steady.agentCPU * 100).rounded())) % of a core, its containerd \(Int((steady.containerdCPU * 100).rounded())) %")
+        }
+        Swift.print("agent log: \(agentRuntimeUnavailable) warnings of CRI calls that failed with the containerd connection unavailable")
     }
 
     static func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
