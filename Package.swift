@@ -144,13 +144,16 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // Benchmarks (not tests): `swiftlet-bench api` measures a live server.
+        // Benchmarks (not tests): `swiftlet-bench api` measures a live server; `podstart` also drives containerd over CRI.
         .executableTarget(
             name: "swiftlet-bench",
             dependencies: [
                 "SwiftletAPI",
+                "SwiftletAgent",
+                "SwiftletCRI",
                 "SwiftletClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -165,8 +165,14 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
                 logger.debug("retrying StartContainer", metadata: ["container": "\(id)", "error": "\(error)"])
                 try await Task.sleep(for: Self.backoff(attempt: attempt))
             } catch let error as ContainerRuntimeError where attempt > 1 && error.code != .unavailable {
-                // An earlier attempt may have started it before its connection dropped.
-                if let status = try? await containerStatus(id: id), status.state != .created { return }
+                // An earlier attempt may have started it before its connection dropped, or may still be starting it
+                // ("container is already in starting state", while its state still reads created): wait for that one.
+                let deadline = ContinuousClock.now + Self.callTimeout
+                while let status = try? await containerStatus(id: id) {
+                    if status.state != .created { return }
+                    guard ContinuousClock.now < deadline else { break }
+                    try await Task.sleep(for: .milliseconds(20))
+                }
                 throw error
             }
         }

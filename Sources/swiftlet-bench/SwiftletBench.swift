@@ -1,11 +1,11 @@
 import ArgumentParser
 import Foundation
 
-/// `swiftlet-bench api`: measures a live API server on the SQLite store, in its own process, and prints a table.
+/// `swiftlet-bench`: the benchmark commands (api, deployment, scheduler, podstart); each prints a table.
 @main
 struct SwiftletBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "swiftlet-bench", abstract: "Benchmarks for Swiftlet (not tests).",
-                                                    subcommands: [APICommand.self, DeploymentCommand.self, SchedulerCommand.self])
+                                                    subcommands: [APICommand.self, DeploymentCommand.self, SchedulerCommand.self, PodStartCommand.self])
 }
 
 struct APICommand: AsyncParsableCommand {
