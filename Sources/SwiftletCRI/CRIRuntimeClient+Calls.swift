@@ -53,17 +53,17 @@ extension CRIRuntimeClient {
         ])
     }
 
-    /// Runs one call, mapping whatever it throws to `ContainerRuntimeError`.
-    func call<Result: Sendable>(_ operation: String, _ body: () async throws -> Result) async throws -> Result {
+    /// Runs one call on a connection, mapping whatever it throws to `ContainerRuntimeError`.
+    func call<Result: Sendable>(_ operation: String, _ body: (CRIConnections.Connection) async throws -> Result) async throws -> Result {
         do {
-            return try await body()
+            return try await connections.withConnection(body)
         } catch {
             throw ContainerRuntimeError(mapping: error, operation: operation, endpoint: endpoint)
         }
     }
 
     /// A stop or remove call: a missing object is already stopped or removed.
-    func ignoringNotFound(_ operation: String, _ body: () async throws -> Void) async throws {
+    func ignoringNotFound(_ operation: String, _ body: (CRIConnections.Connection) async throws -> Void) async throws {
         do {
             try await call(operation, body)
         } catch let error as ContainerRuntimeError where error.code == .notFound {
@@ -73,7 +73,7 @@ extension CRIRuntimeClient {
 
     /// A creating call (RunPodSandbox, CreateContainer): retried when the connection drops, and when an earlier
     /// attempt got through, containerd's "name … is reserved for ID" gives the ID that attempt created.
-    func create(_ operation: String, _ body: () async throws -> String) async throws -> String {
+    func create(_ operation: String, _ body: (CRIConnections.Connection) async throws -> String) async throws -> String {
         var attempt = 0
         while true {
             attempt += 1

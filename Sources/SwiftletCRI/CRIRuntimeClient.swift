@@ -10,9 +10,10 @@ import ServiceLifecycle
 /// The connection runs in `run()` (a `Service`: it ends on cancellation or graceful shutdown); calls made before
 /// it starts wait for it. `withClient(endpoint:logger:_:)` runs one for the length of a closure.
 ///
-/// containerd's gRPC server pings with every call and swift-nio-http2 drops a connection that receives too many
-/// pings, so a busy client sees `unavailable` now and then: idempotent calls are retried by gRPC's retry policy,
-/// and the creating calls retry here and reuse what a dropped attempt already created.
+/// containerd's gRPC server pings with nearly every call and swift-nio-http2 drops a connection that receives too
+/// many pings, so the client moves to a fresh connection before that (`CRIConnections`). Should a connection drop
+/// anyway (containerd restarting), idempotent calls are retried by gRPC's retry policy, and the creating calls
+/// retry here and reuse what a dropped attempt already created.
 public final class CRIRuntimeClient: ContainerRuntime, Service {
     typealias Transport = HTTP2ClientTransport.Posix
 
@@ -20,9 +21,7 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
     public let endpoint: String
     /// The unix socket path the endpoint names.
     public let socketPath: String
-    private let grpc: GRPCClient<Transport>
-    private let runtimeService: Runtime_V1_RuntimeService.Client<Transport>
-    private let imageService: Runtime_V1_ImageService.Client<Transport>
+    let connections: CRIConnections
     private let logger: Logger
 
     /// Largest response accepted: lists of a few thousand containers are well past gRPC's 4 MiB default.
@@ -34,22 +33,22 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
         self.endpoint = endpoint
         self.socketPath = try Self.socketPath(fromEndpoint: endpoint)
         self.logger = logger
-        let transport = try Transport(
-            target: .unixDomainSocket(path: socketPath, authority: "localhost"),
-            transportSecurity: .plaintext,
-            config: Self.transportConfig,
-            serviceConfig: Self.serviceConfig)
-        grpc = GRPCClient(transport: transport)
-        runtimeService = Runtime_V1_RuntimeService.Client(wrapping: grpc)
-        imageService = Runtime_V1_ImageService.Client(wrapping: grpc)
+        let path = socketPath
+        connections = try CRIConnections {
+            try Transport(
+                target: .unixDomainSocket(path: path, authority: "localhost"),
+                transportSecurity: .plaintext,
+                config: Self.transportConfig,
+                serviceConfig: Self.serviceConfig)
+        }
     }
 
     /// Runs the connection until the task is cancelled or the service group shuts down; calls in flight finish.
     public func run() async throws {
         try await withTaskCancellationOrGracefulShutdownHandler {
-            try await self.grpc.runConnections()
+            try await self.connections.run()
         } onCancelOrGracefulShutdown: {
-            self.grpc.beginGracefulShutdown()
+            self.connections.shutDown()
         }
     }
 
@@ -60,8 +59,8 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
     ) async throws -> Result {
         let client = try CRIRuntimeClient(endpoint: endpoint, logger: logger)
         return try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await client.grpc.runConnections() }
-            defer { client.grpc.beginGracefulShutdown() }
+            group.addTask { try await client.connections.run() }
+            defer { client.connections.shutDown() }
             return try await body(client)
         }
     }
@@ -87,7 +86,7 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
         var options = CallOptions.defaults
         options.timeout = timeout
         let response = try await call("Version") {
-            try await self.runtimeService.version(.with { $0.version = "v1" }, options: options)
+            try await $0.runtime.version(.with { $0.version = "v1" }, options: options)
         }
         return RuntimeVersion(
             version: response.version, runtimeName: response.runtimeName, runtimeVersion: response.runtimeVersion,
@@ -95,7 +94,7 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
     }
 
     public func status() async throws -> [RuntimeCondition] {
-        let response = try await call("Status") { try await self.runtimeService.status(.init()) }
+        let response = try await call("Status") { try await $0.runtime.status(.init()) }
         return response.status.conditions.map {
             RuntimeCondition(type: $0.type, status: $0.status, reason: $0.reason, message: $0.message)
         }
@@ -109,32 +108,32 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
             $0.runtimeHandler = config.runtimeHandler
         }
         return try await create("RunPodSandbox") {
-            try await self.runtimeService.runPodSandbox(request).podSandboxID
+            try await $0.runtime.runPodSandbox(request).podSandboxID
         }
     }
 
     public func stopPodSandbox(id: String) async throws {
         try await ignoringNotFound("StopPodSandbox") {
-            _ = try await self.runtimeService.stopPodSandbox(.with { $0.podSandboxID = id })
+            _ = try await $0.runtime.stopPodSandbox(.with { $0.podSandboxID = id })
         }
     }
 
     public func removePodSandbox(id: String) async throws {
         try await ignoringNotFound("RemovePodSandbox") {
-            _ = try await self.runtimeService.removePodSandbox(.with { $0.podSandboxID = id })
+            _ = try await $0.runtime.removePodSandbox(.with { $0.podSandboxID = id })
         }
     }
 
     public func podSandboxStatus(id: String) async throws -> SandboxStatus {
         let response = try await call("PodSandboxStatus") {
-            try await self.runtimeService.podSandboxStatus(.with { $0.podSandboxID = id })
+            try await $0.runtime.podSandboxStatus(.with { $0.podSandboxID = id })
         }
         return SandboxStatus(response.status)
     }
 
     public func listPodSandboxes(_ filter: SandboxFilter) async throws -> [SandboxSummary] {
         let response = try await call("ListPodSandbox") {
-            try await self.runtimeService.listPodSandbox(.with { $0.filter = .init(filter) })
+            try await $0.runtime.listPodSandbox(.with { $0.filter = .init(filter) })
         }
         return response.items.map(SandboxSummary.init)
     }
@@ -148,7 +147,7 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
             $0.sandboxConfig = .init(sandboxConfig)
         }
         return try await create("CreateContainer") {
-            try await self.runtimeService.createContainer(request).containerID
+            try await $0.runtime.createContainer(request).containerID
         }
     }
 
@@ -158,7 +157,7 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
             attempt += 1
             do {
                 _ = try await call("StartContainer") {
-                    try await self.runtimeService.startContainer(.with { $0.containerID = id })
+                    try await $0.runtime.startContainer(.with { $0.containerID = id })
                 }
                 return
             } catch let error as ContainerRuntimeError where error.code == .unavailable && attempt < Self.createAttempts {
@@ -183,7 +182,7 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
         var options = CallOptions.defaults
         options.timeout = .seconds(seconds) + Self.callTimeout
         try await ignoringNotFound("StopContainer") {
-            _ = try await self.runtimeService.stopContainer(
+            _ = try await $0.runtime.stopContainer(
                 .with {
                     $0.containerID = id
                     $0.timeout = seconds
@@ -193,20 +192,20 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
 
     public func removeContainer(id: String) async throws {
         try await ignoringNotFound("RemoveContainer") {
-            _ = try await self.runtimeService.removeContainer(.with { $0.containerID = id })
+            _ = try await $0.runtime.removeContainer(.with { $0.containerID = id })
         }
     }
 
     public func listContainers(_ filter: ContainerFilter) async throws -> [ContainerSummary] {
         let response = try await call("ListContainers") {
-            try await self.runtimeService.listContainers(.with { $0.filter = .init(filter) })
+            try await $0.runtime.listContainers(.with { $0.filter = .init(filter) })
         }
         return response.containers.map(ContainerSummary.init)
     }
 
     public func containerStatus(id: String) async throws -> ContainerRuntimeStatus {
         let response = try await call("ContainerStatus") {
-            try await self.runtimeService.containerStatus(.with { $0.containerID = id })
+            try await $0.runtime.containerStatus(.with { $0.containerID = id })
         }
         return ContainerRuntimeStatus(response.status)
     }
@@ -216,7 +215,7 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
         let seconds = timeout.map { max(1, $0.components.seconds) } ?? 0
         if let timeout { options.timeout = timeout + Self.callTimeout }
         let response = try await call("ExecSync") {
-            try await self.runtimeService.execSync(
+            try await $0.runtime.execSync(
                 .with {
                     $0.containerID = containerID
                     $0.cmd = command
@@ -229,13 +228,13 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
     // MARK: Images
 
     public func listImages() async throws -> [ImageInfo] {
-        let response = try await call("ListImages") { try await self.imageService.listImages(.init()) }
+        let response = try await call("ListImages") { try await $0.images.listImages(.init()) }
         return response.images.map(ImageInfo.init)
     }
 
     public func imageStatus(_ reference: String) async throws -> ImageInfo? {
         let response = try await call("ImageStatus") {
-            try await self.imageService.imageStatus(.with { $0.image.image = reference })
+            try await $0.images.imageStatus(.with { $0.image.image = reference })
         }
         return response.hasImage ? ImageInfo(response.image) : nil
     }
@@ -246,12 +245,12 @@ public final class CRIRuntimeClient: ContainerRuntime, Service {
             if let auth { $0.auth = .init(auth) }
             if let sandboxConfig { $0.sandboxConfig = .init(sandboxConfig) }
         }
-        return try await call("PullImage") { try await self.imageService.pullImage(request).imageRef }
+        return try await call("PullImage") { try await $0.images.pullImage(request).imageRef }
     }
 
     public func removeImage(_ reference: String) async throws {
         try await ignoringNotFound("RemoveImage") {
-            _ = try await self.imageService.removeImage(.with { $0.image.image = reference })
+            _ = try await $0.images.removeImage(.with { $0.image.image = reference })
         }
     }
 }

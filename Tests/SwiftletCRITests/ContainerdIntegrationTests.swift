@@ -25,6 +25,26 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: configuration.socketPath))
     }
 
+    /// containerd pings with every call and swift-nio-http2 drops a connection after 200 pings in 30 s: the client
+    /// moves to a fresh connection before that, so even calls that are never retried (ExecSync) do not fail with
+    /// `unavailable` under a burst of 450 calls.
+    @Test func manyCallsInAShortTimeNeverLoseTheirConnection() async throws {
+        try await Environment.withContainerd { _, client in
+            // One after another: containerd's BDP estimator pings once per call that finds no ping outstanding.
+            var codes: [ContainerRuntimeError.Code: Int] = [:]
+            for _ in 0..<450 {
+                do {
+                    _ = try await client.execSync(containerID: "no-such-container", command: ["true"], timeout: .seconds(5))
+                    codes[.internal, default: 0] += 1
+                } catch let error as ContainerRuntimeError {
+                    codes[error.code, default: 0] += 1
+                }
+            }
+            #expect(codes == [.notFound: 450], "\(codes)")
+            #expect(client.connections.replacements >= 3)
+        }
+    }
+
     @Test func supervisorRestartsContainerdWhenItDies() async throws {
         try await Environment.withContainerd { supervisor, client in
             let first = try #require(supervisor.pid)
