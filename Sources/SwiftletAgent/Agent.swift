@@ -107,8 +107,11 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
                 await self.waitForNetworkReady(runtime)
                 try? await reporter.postIfChanged()
 
+                let runtimeCache = PodRuntimeCache(runtime: runtime, logger: self.logger)
+                let relistInterval = self.configuration.podResyncInterval
+                group.addTask { defer { self.logger.debug("relist stopped") }; await runtimeCache.run(interval: relistInterval) }
                 let workers = PodWorkers(context: PodWorkerContext(
-                    runtime: runtime, transport: self.transport, nodeName: self.configuration.nodeName, hostIP: self.configuration.internalIP,
+                    runtime: runtime, runtimeCache: runtimeCache, transport: self.transport, nodeName: self.configuration.nodeName, hostIP: self.configuration.internalIP,
                     dataDir: containerd.dataDir, clusterDomain: self.configuration.clusterDomain, resyncInterval: self.configuration.podResyncInterval, logger: self.logger,
                     events: EventRecorder(transport: self.transport, component: "kubelet", logger: self.logger)))
                 group.addTask { defer { self.logger.debug("pod workers stopped") }; try await workers.run() }

@@ -47,6 +47,8 @@ actor PodWorker {
     /// When a back-off wake-up is due, so each pass in a back-off does not start another timer.
     private var pendingWake: Date?
     private var lastSyncError: String?
+    /// The sandbox whose IP the worker knows.
+    private var knownSandboxID: String?
 
     init(pod: Pod, context: PodWorkerContext) {
         uid = pod.metadata?.uid ?? ""
@@ -75,6 +77,8 @@ actor PodWorker {
 
     /// Works on the pod until it is deleted and cleaned up.
     func run() async {
+        context.runtimeCache.register(uid, wake: wake)
+        defer { context.runtimeCache.unregister(uid) }
         while !Task.isCancelled {
             let (pod, removed) = inbox.withLock { ($0.pod, $0.removed) }
             if removed || pod.metadata?.deletionTimestamp != nil {
@@ -117,8 +121,10 @@ actor PodWorker {
         let runtime = context.runtime
         let builder = RuntimeSpecBuilder(pod: pod, logDirectory: context.logDirectory(for: pod), clusterDomain: context.clusterDomain)
 
+        // What the runtime holds for the pod, from the agent's relist (or read afresh after this worker acted).
+        let podState = try await context.runtimeCache.state(of: uid)
         // The sandbox: the newest ready one, or a new one (a sandbox that died takes its containers with it).
-        let sandboxes = try await runtime.listPodSandboxes(SandboxFilter(labelSelector: uidLabel)).sorted { $0.metadata.attempt < $1.metadata.attempt }
+        let sandboxes = podState.sandboxes.sorted { $0.metadata.attempt < $1.metadata.attempt }
         var sandboxID = sandboxes.last(where: { $0.state == .ready })?.id
         var attempt = sandboxes.last(where: { $0.state == .ready })?.metadata.attempt ?? 0
         let metadata = [pod.metadata?.labels ?? [:], pod.metadata?.annotations ?? [:]]
@@ -140,6 +146,7 @@ actor PodWorker {
                 attempt = last.metadata.attempt + 1
             }
             try FileManager.default.createDirectory(atPath: builder.logDirectory, withIntermediateDirectories: true)
+            context.runtimeCache.markStale(uid)
             do {
                 sandboxID = try await runtime.runPodSandbox(builder.sandboxConfig(attempt: attempt))
             } catch {
@@ -150,17 +157,23 @@ actor PodWorker {
         }
         guard let sandboxID else { return }
         let sandboxConfig = builder.sandboxConfig(attempt: attempt)
-        let sandboxStatus = try await runtime.podSandboxStatus(id: sandboxID)
-        podIP = builder.hostNetwork ? context.hostIP : (sandboxStatus.ip.isEmpty ? podIP : sandboxStatus.ip)
+        // The sandbox's IP once per sandbox; whether it is ready comes with every relist.
+        var sandboxReady = podState.sandboxes.first { $0.id == sandboxID }?.state == .ready
+        if sandboxID != knownSandboxID {
+            let sandboxStatus = try await runtime.podSandboxStatus(id: sandboxID)
+            podIP = builder.hostNetwork ? context.hostIP : (sandboxStatus.ip.isEmpty ? podIP : sandboxStatus.ip)
+            sandboxReady = sandboxStatus.state == .ready
+            knownSandboxID = sandboxID
+        }
 
-        let runs = try await containerRuns(sandboxID: sandboxID)
+        let runs = await containerRuns(podState, sandboxID: sandboxID)
 
         var acted = false
         let now = Date()
         let environment = Environment(sandboxID: sandboxID, sandboxConfig: sandboxConfig, builder: builder, pod: pod)
         // Kubelet's active deadline: a pod on the node longer than spec.activeDeadlineSeconds is stopped and fails.
         if let seconds = pod.spec?.activeDeadlineSeconds, now.timeIntervalSince(startTime) >= Double(seconds) {
-            try await failForDeadline(pod, sandboxID: sandboxID, sandboxReady: sandboxStatus.state == .ready, now: now)
+            try await failForDeadline(pod, sandboxID: sandboxID, now: now)
             return
         }
         // A pod that does not restart its main containers is done once they all exited for good: its sidecars stop
@@ -224,7 +237,7 @@ actor PodWorker {
             observations.append(observation)
         }
 
-        let builderStatus = PodStatusBuilder(pod: pod, hostIP: context.hostIP, podIP: podIP, sandboxReady: sandboxStatus.state == .ready,
+        let builderStatus = PodStatusBuilder(pod: pod, hostIP: context.hostIP, podIP: podIP, sandboxReady: sandboxReady,
                                              initContainers: initObservations, containers: observations, startTime: startTime)
         var status = builderStatus.status(now: now)
         if let phase = status.phase, phase == "Succeeded" || phase == "Failed" {
@@ -235,20 +248,26 @@ actor PodWorker {
                                       containers: observations, startTime: startTime, terminalPhase: phase).status(now: now)
         }
         try await write(status, pod: pod)
-        if acted { wake.signal() }
+        if acted {
+            context.runtimeCache.markStale(uid)
+            wake.signal()
+        }
     }
 
     /// The containers' runs in the sandbox, newest last, by container name; runs older than the two newest go.
-    private func containerRuns(sandboxID: String) async throws -> [String: [ContainerObservation.Run]] {
+    private func containerRuns(_ podState: PodRuntimeCache.PodState, sandboxID: String) async -> [String: [ContainerObservation.Run]] {
         let runtime = context.runtime
-        let summaries = try await runtime.listContainers(ContainerFilter(sandboxID: sandboxID, labelSelector: uidLabel))
+        let summaries = podState.containers.filter { $0.sandboxID == sandboxID }
         var runs: [String: [ContainerObservation.Run]] = [:]
         for (name, group) in Dictionary(grouping: summaries, by: { $0.metadata.name }) {
             let sorted = group.sorted { $0.metadata.attempt < $1.metadata.attempt }
-            for old in sorted.dropLast(2) { try? await runtime.removeContainer(id: old.id) }
+            for old in sorted.dropLast(2) {
+                try? await runtime.removeContainer(id: old.id)
+                context.runtimeCache.markStale(uid)
+            }
             var kept: [ContainerObservation.Run] = []
             for summary in sorted.suffix(2) {
-                guard let status = try? await runtime.containerStatus(id: summary.id) else { continue }
+                guard let status = podState.statuses[summary.id] else { continue }
                 var run = ContainerObservation.Run(status)
                 if status.state == .exited {
                     if terminationMessages[summary.id] == nil {
@@ -274,14 +293,15 @@ actor PodWorker {
     }
 
     /// Stops a pod whose active deadline passed and writes it Failed with kubelet's reason and message.
-    private func failForDeadline(_ pod: Pod, sandboxID: String, sandboxReady: Bool, now: Date) async throws {
+    private func failForDeadline(_ pod: Pod, sandboxID: String, now: Date) async throws {
         let message = "Pod was active on the node longer than the specified deadline"
         logger.info("pod exceeded its active deadline; stopping it")
         context.events.record(pod, type: "Warning", reason: "DeadlineExceeded", message: message)
         await stopRunningContainers(pod, grace: Self.gracePeriod(pod))
         terminalPhase = "Failed"
         terminalReason = ("DeadlineExceeded", message)
-        let runs = try await containerRuns(sandboxID: sandboxID)
+        context.runtimeCache.markStale(uid)
+        let runs = await containerRuns(try await context.runtimeCache.state(of: uid), sandboxID: sandboxID)
         await stopSandboxes()
         let initObservations = (pod.spec?.initContainers ?? []).map { observe($0, runs[$0.name ?? ""] ?? []) }
         let observations = (pod.spec?.containers ?? []).map { observe($0, runs[$0.name ?? ""] ?? []) }

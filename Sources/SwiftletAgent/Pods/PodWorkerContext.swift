@@ -8,6 +8,8 @@ import SwiftletCRI
 /// What every pod worker of one agent shares: the runtime, the API, the node's identity and data dir.
 struct PodWorkerContext: Sendable {
     let runtime: any ContainerRuntime
+    /// The runtime's sandboxes and containers per pod, relisted once a second for all workers.
+    let runtimeCache: PodRuntimeCache
     let transport: any APITransport
     let nodeName: String
     let hostIP: String
