@@ -12,10 +12,14 @@ import SwiftletCRI
 public final class Agent: ServiceLifecycle.Service, Sendable {
     public let configuration: AgentConfiguration
     let transport: any APITransport
+    let eventTransport: any APITransport
     let logger: Logger
 
-    public init(transport: any APITransport, configuration: AgentConfiguration, logger: Logger) {
+    /// `eventTransport` carries the agent's events when given, so a burst of them never queues the pods' status
+    /// writes behind it on a transport with few connections (kubelet sends its events apart, too).
+    public init(transport: any APITransport, eventTransport: (any APITransport)? = nil, configuration: AgentConfiguration, logger: Logger) {
         self.transport = transport
+        self.eventTransport = eventTransport ?? transport
         self.configuration = configuration
         var logger = logger
         logger[metadataKey: "node"] = "\(configuration.nodeName)"
@@ -113,7 +117,7 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
                 let workers = PodWorkers(context: PodWorkerContext(
                     runtime: runtime, runtimeCache: runtimeCache, transport: self.transport, nodeName: self.configuration.nodeName, hostIP: self.configuration.internalIP,
                     dataDir: containerd.dataDir, clusterDomain: self.configuration.clusterDomain, resyncInterval: self.configuration.podResyncInterval, logger: self.logger,
-                    events: EventRecorder(transport: self.transport, component: "kubelet", logger: self.logger)))
+                    events: EventRecorder(transport: self.eventTransport, component: "kubelet", logger: self.logger)))
                 group.addTask { defer { self.logger.debug("pod workers stopped") }; try await workers.run() }
                 try await group.next()
             }

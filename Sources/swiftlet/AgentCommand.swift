@@ -47,11 +47,13 @@ struct AgentCommand: AsyncParsableCommand {
         let transport = try HTTPTransport(server: config.server, identity: ClientIdentity(component: "swiftlet-agent"))
         guard let simulate else {
             let configuration = agent.configuration(dataDir: dataDir, clusterCIDR: IPv4CIDR(clusterCIDR)!, serviceCIDR: IPv4CIDR(serviceCIDR)!)
-            let node = Agent(transport: transport, configuration: configuration, logger: logger)
+            let events = try HTTPTransport(server: config.server, identity: ClientIdentity(component: "swiftlet-agent"), maxConnections: 2)
+            let node = Agent(transport: transport, eventTransport: events, configuration: configuration, logger: logger)
             let group = ServiceGroup(configuration: .init(services: [.init(service: node)], gracefulShutdownSignals: [.sigterm, .sigint],
                                                           logger: logger))
             try await group.run()
             await transport.shutdown()
+            await events.shutdown()
             return
         }
         var labels: [String: String] = [:]

@@ -47,6 +47,8 @@ actor PodWorker {
     /// When a back-off wake-up is due, so each pass in a back-off does not start another timer.
     private var pendingWake: Date?
     private var lastSyncError: String?
+    /// The last pass acted and left its status to the next one.
+    private var deferredWrite = false
     /// The sandbox whose IP the worker knows.
     private var knownSandboxID: String?
 
@@ -247,7 +249,15 @@ actor PodWorker {
             status = PodStatusBuilder(pod: pod, hostIP: context.hostIP, podIP: podIP, sandboxReady: false, initContainers: initObservations,
                                       containers: observations, startTime: startTime, terminalPhase: phase).status(now: now)
         }
-        try await write(status, pod: pod)
+        // A pass that just started or stopped containers is followed at once by one that sees the result: its
+        // status is left for that one to write (kubelet's status manager coalesces such updates too), but never
+        // twice in a row, so a pod that acts on every pass still gets its status written.
+        if acted && !deferredWrite && terminalPhase == nil {
+            deferredWrite = true
+        } else {
+            deferredWrite = false
+            try await write(status, pod: pod)
+        }
         if acted {
             context.runtimeCache.markStale(uid)
             wake.signal()
