@@ -92,9 +92,4 @@ extension Job {
     var finishedCondition: String? {
         status?.conditions?.first { ($0.type == "Complete" || $0.type == "Failed") && $0.status == "True" }?.type
     }
-
-    /// The owner reference with `controller: true`, if any.
-    var controllerRef: OwnerReference? {
-        metadata?.ownerReferences?.first { $0.controller == true }
-    }
 }

@@ -22,33 +22,10 @@ extension DaemonSetController {
 
     /// Upstream's `ControllerRefManager.ClaimPods` for a DaemonSet.
     private func claimPods(_ ds: DaemonSet) async -> [Pod] {
-        let uid = ds.metadata?.uid ?? ""
         let selector = LabelSelector.from(ds.spec?.selector)
-        let deleting = ds.metadata?.deletionTimestamp != nil
-        var claimed: [Pod] = []
-        for pod in Lister(indexer: podInformer.indexer).list(namespace: ds.metadata?.namespace ?? "") {
-            let labels = pod.metadata?.labels ?? [:]
-            let podUID = JSONValue.string(pod.metadata?.uid ?? "")
-            if let ref = pod.controllerRef {
-                guard ref.uid == uid else { continue }
-                if selector.matches(labels) {
-                    claimed.append(pod)
-                } else if !deleting {
-                    let patch: JSONValue = ["metadata": ["ownerReferences": [["$patch": "delete", "uid": .string(uid)]], "uid": podUID]]
-                    _ = try? await pods.patch(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace, type: .strategicMerge, body: patch)
-                }
-                continue
-            }
-            guard !deleting, pod.metadata?.deletionTimestamp == nil, selector.matches(labels) else { continue }
-            let owner: JSONValue = ["apiVersion": "apps/v1", "kind": "DaemonSet", "name": .string(ds.metadata?.name ?? ""),
-                                    "uid": .string(uid), "controller": true, "blockOwnerDeletion": true]
-            let patch: JSONValue = ["metadata": ["ownerReferences": [owner], "uid": podUID]]
-            if let adopted = try? await pods.patch(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace, type: .strategicMerge,
-                                                   body: patch) {
-                claimed.append(adopted)
-            }
+        return await ControllerRefManager(ds, client: pods).claim(Lister(indexer: podInformer.indexer).list(namespace: ds.metadata?.namespace ?? "")) {
+            selector.matches($0.metadata?.labels ?? [:])
         }
-        return claimed
     }
 
     /// Creates pods on nodes that need one and deletes pods that must go (upstream's `manage`).

@@ -5,34 +5,12 @@ import SwiftletClient
 /// Finding, creating, scaling and deleting a Deployment's ReplicaSets, and writing its status.
 extension DeploymentController {
     /// Adopts matching orphans and releases owned ReplicaSets that stopped matching (upstream's ControllerRefManager).
-    func claimReplicaSets(_ d: Deployment) async throws -> [ReplicaSet] {
-        let uid = d.metadata?.uid ?? ""
+    func claimReplicaSets(_ d: Deployment) async -> [ReplicaSet] {
         let selector = LabelSelector.from(d.spec?.selector)
-        let deleting = d.metadata?.deletionTimestamp != nil
-        var claimed: [ReplicaSet] = []
-        for rs in Lister(indexer: replicaSetInformer.indexer).list(namespace: d.metadata?.namespace ?? "") {
-            let labels = rs.metadata?.labels ?? [:]
-            let rsUID = JSONValue.string(rs.metadata?.uid ?? "")
-            if let ref = rs.controllerRef {
-                guard ref.uid == uid else { continue }
-                if selector.matches(labels) {
-                    claimed.append(rs)
-                } else if !deleting {
-                    let patch: JSONValue = ["metadata": ["ownerReferences": [["$patch": "delete", "uid": .string(uid)]], "uid": rsUID]]
-                    _ = try? await replicaSets.patch(rs.metadata?.name ?? "", namespace: rs.metadata?.namespace, type: .strategicMerge, body: patch)
-                }
-                continue
-            }
-            guard selector.matches(labels), !deleting, rs.metadata?.deletionTimestamp == nil else { continue }
-            let owner: JSONValue = ["apiVersion": "apps/v1", "kind": "Deployment", "name": .string(d.metadata?.name ?? ""),
-                                    "uid": .string(uid), "controller": true, "blockOwnerDeletion": true]
-            let patch: JSONValue = ["metadata": ["ownerReferences": [owner], "uid": rsUID]]
-            if let adopted = try? await replicaSets.patch(rs.metadata?.name ?? "", namespace: rs.metadata?.namespace, type: .strategicMerge,
-                                                          body: patch) {
-                claimed.append(adopted)
-            }
+        return await ControllerRefManager(d, client: replicaSets).claim(
+            Lister(indexer: replicaSetInformer.indexer).list(namespace: d.metadata?.namespace ?? "")) {
+            selector.matches($0.metadata?.labels ?? [:])
         }
-        return claimed
     }
 
     /// The new ReplicaSet (created when `create` and missing) and all the others, with the revision annotations

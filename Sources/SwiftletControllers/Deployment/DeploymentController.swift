@@ -125,7 +125,7 @@ public final class DeploymentController: Sendable {
             }
             return
         }
-        let rsList = try await claimReplicaSets(d)
+        let rsList = await claimReplicaSets(d)
         if d.metadata?.deletionTimestamp != nil {
             let (new, old) = try await newAndOldReplicaSets(&d, rsList, create: false)
             try await writeStatus(&d, DeploymentUtil.calculateStatus(d, all: old + (new.map { [$0] } ?? []), new: new))
@@ -172,9 +172,3 @@ public final class DeploymentController: Sendable {
     }
 }
 
-extension ReplicaSet {
-    /// The owner reference with `controller: true`, if any.
-    var controllerRef: OwnerReference? {
-        metadata?.ownerReferences?.first { $0.controller == true }
-    }
-}

@@ -121,7 +121,7 @@ public final class ReplicaSetController<Workload: ReplicatedWorkload>: Sendable 
         let namespace = workload.metadata?.namespace ?? ""
         let selector = workload.podSelector
         let all = Lister(indexer: podInformer.indexer).list(namespace: namespace)
-        let claimed = try await claimPods(workload, all.filter(\.isActive), selector: selector)
+        let claimed = await claimPods(workload, all.filter(\.isActive), selector: selector)
         let satisfied = expectations.satisfiedExpectations(key)
         var failure: (reason: String, message: String)?
         if satisfied && workload.metadata?.deletionTimestamp == nil {
@@ -136,34 +136,8 @@ public final class ReplicaSetController<Workload: ReplicatedWorkload>: Sendable 
     }
 
     /// Adopts matching orphans and releases owned pods that no longer match (upstream's ControllerRefManager).
-    private func claimPods(_ workload: Workload, _ candidates: [Pod], selector: LabelSelector) async throws -> [Pod] {
-        let uid = workload.metadata?.uid ?? ""
-        var claimed: [Pod] = []
-        for pod in candidates {
-            let labels = pod.metadata?.labels ?? [:]
-            if let ref = pod.controllerRef {
-                guard ref.uid == uid else { continue }
-                if selector.matches(labels) {
-                    claimed.append(pod)
-                } else if workload.metadata?.deletionTimestamp == nil {
-                    let patch: JSONValue = ["metadata": ["ownerReferences": [["$patch": "delete", "uid": .string(uid)]],
-                                                         "uid": .string(pod.metadata?.uid ?? "")]]
-                    _ = try? await pods.patch(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace, type: .strategicMerge, body: patch)
-                }
-                continue
-            }
-            guard selector.matches(labels), workload.metadata?.deletionTimestamp == nil, pod.metadata?.deletionTimestamp == nil else { continue }
-            let owner = ownerReference(workload)
-            let ownerJSON: JSONValue = ["apiVersion": .string(owner.apiVersion ?? ""), "kind": .string(owner.kind ?? ""),
-                                        "name": .string(owner.name ?? ""), "uid": .string(owner.uid ?? ""), "controller": true,
-                                        "blockOwnerDeletion": true]
-            let patch: JSONValue = ["metadata": ["ownerReferences": [ownerJSON], "uid": .string(pod.metadata?.uid ?? "")]]
-            if let adopted = try? await pods.patch(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace, type: .strategicMerge,
-                                                   body: patch) {
-                claimed.append(adopted)
-            }
-        }
-        return claimed
+    private func claimPods(_ workload: Workload, _ candidates: [Pod], selector: LabelSelector) async -> [Pod] {
+        await ControllerRefManager(workload, client: pods).claim(candidates) { selector.matches($0.metadata?.labels ?? [:]) }
     }
 
     private func ownerReference(_ workload: Workload) -> OwnerReference {

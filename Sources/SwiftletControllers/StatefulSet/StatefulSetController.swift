@@ -118,36 +118,16 @@ public final class StatefulSetController: Sendable {
         guard let set = setInformer.indexer.get(key: key) else { return }
         let selector = LabelSelector.from(set.spec?.selector)
         let revisions = try await claimRevisions(set, selector: selector)
-        let pods = try await claimPods(set, selector: selector)
+        let pods = await claimPods(set, selector: selector)
         try await updateStatefulSet(set, pods: pods, revisions: revisions)
     }
 
     /// The set's pods by name: adopts matching orphans named like its pods and releases owned pods that stop
     /// matching (upstream's ControllerRefManager with the `isMemberOf` filter).
-    private func claimPods(_ set: StatefulSet, selector: LabelSelector) async throws -> [Pod] {
-        let uid = set.metadata?.uid ?? ""
-        let deleting = set.metadata?.deletionTimestamp != nil
-        var claimed: [Pod] = []
-        for pod in Lister(indexer: podInformer.indexer).list(namespace: set.metadata?.namespace ?? "") {
-            let matches = selector.matches(pod.metadata?.labels ?? [:]) && StatefulPodIdentity.isMember(pod, of: set)
-            if let ref = pod.controllerRef {
-                guard ref.uid == uid else { continue }
-                if matches {
-                    claimed.append(pod)
-                } else if !deleting {
-                    let patch: JSONValue = ["metadata": ["ownerReferences": [["$patch": "delete", "uid": .string(uid)]],
-                                                         "uid": .string(pod.metadata?.uid ?? "")]]
-                    _ = try? await pods.patch(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace, type: .strategicMerge, body: patch)
-                }
-                continue
-            }
-            guard matches, !deleting, pod.metadata?.deletionTimestamp == nil else { continue }
-            let patch: JSONValue = ["metadata": ["ownerReferences": [ownerJSON(set)], "uid": .string(pod.metadata?.uid ?? "")]]
-            if let adopted = try? await pods.patch(pod.metadata?.name ?? "", namespace: pod.metadata?.namespace, type: .strategicMerge, body: patch) {
-                claimed.append(adopted)
-            }
+    private func claimPods(_ set: StatefulSet, selector: LabelSelector) async -> [Pod] {
+        await ControllerRefManager(set, client: pods).claim(Lister(indexer: podInformer.indexer).list(namespace: set.metadata?.namespace ?? "")) {
+            selector.matches($0.metadata?.labels ?? [:]) && StatefulPodIdentity.isMember($0, of: set)
         }
-        return claimed
     }
 
     /// The set's ControllerRevisions, adopting orphans its selector matches (upstream's `adoptOrphanRevisions`).

@@ -21,9 +21,4 @@ extension Pod {
         guard let since = ready.lastTransitionTime?.date else { return false }
         return since.addingTimeInterval(Double(minReadySeconds)) <= now
     }
-
-    /// The owner reference with `controller: true`, if any.
-    public var controllerRef: OwnerReference? {
-        metadata?.ownerReferences?.first { $0.controller == true }
-    }
 }
