@@ -111,7 +111,7 @@ final class NodeUnderTest: @unchecked Sendable {
             kill(shim, SIGKILL)
         }
         if !Self.processes(mentioning: dataDir).isEmpty { try? await Task.sleep(for: .seconds(1)) }
-        for mountPoint in Self.mounts(under: dataDir).reversed() {
+        for mountPoint in MountTable.mountPoints(under: dataDir) {
             leftovers.append("mount \(mountPoint); unmounted")
             umount2(mountPoint, Int32(MNT_DETACH))
         }
@@ -127,7 +127,7 @@ final class NodeUnderTest: @unchecked Sendable {
             leftovers.append("the unreachable route for \(cidr)")
             _ = Self.ip(["route", "del", "unreachable", cidr])
         }
-        let mounts = Self.mounts(under: dataDir)
+        let mounts = MountTable.mountPoints(under: dataDir)
         if mounts.isEmpty {
             try? FileManager.default.removeItem(atPath: dataDir)
         } else {
@@ -163,15 +163,6 @@ final class NodeUnderTest: @unchecked Sendable {
         return String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
     }
 
-    private static func mounts(under path: String) -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4 else { return nil }
-            let mountPoint = String(fields[4])
-            return mountPoint == path || mountPoint.hasPrefix(path + "/") ? mountPoint : nil
-        }
-    }
 
     private static func ip(_ arguments: [String]) -> String {
         let process = Process()

@@ -199,15 +199,6 @@ struct AgentTestCluster {
         }
     }
 
-    static func mounts(under path: String) -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4 else { return nil }
-            let mountPoint = String(fields[4])
-            return mountPoint == path || mountPoint.hasPrefix(path + "/") ? mountPoint : nil
-        }
-    }
 
     /// The host's routes for `cidr` (`ip route show <cidr>`).
     static func hostRoutes(_ cidr: String) -> String {
@@ -229,7 +220,7 @@ struct AgentTestCluster {
             Issue.record("processes left behind: \(leftovers)")
             for pid in leftovers { kill(pid, SIGKILL) }
         }
-        let mounted = mounts(under: containerd.dataDir)
+        let mounted = MountTable.mountPoints(under: containerd.dataDir)
         if !mounted.isEmpty {
             Issue.record("mounts left behind: \(mounted)")
             for mountPoint in mounted.reversed() { umount2(mountPoint, Int32(MNT_DETACH)) }

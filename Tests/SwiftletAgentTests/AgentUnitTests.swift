@@ -296,13 +296,6 @@ import Testing
         #expect(try await files.configMap(name: "absent", items: nil, optional: true, mode: 0o644).isEmpty)
     }
 
-    @Test func mountTableReadsEscapedMountPoints() {
-        #expect(MountTable.unescape("/var/lib/my\\040dir\\011x") == "/var/lib/my dir\tx")
-        #expect(MountTable.unescape("/plain") == "/plain")
-        #expect(MountTable.unescape("/trailing\\04") == "/trailing\\04")
-        #expect(MountTable.mountPoints(under: "/proc").first.map { $0.hasPrefix("/proc") } ?? false)
-    }
-
     @Test func crashLoopBackOffStartsOverAfterALongRun() {
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         #expect(CrashLoopBackOff.ranLongEnoughToReset(startedAt: start, finishedAt: start.addingTimeInterval(600)))

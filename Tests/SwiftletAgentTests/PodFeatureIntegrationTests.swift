@@ -144,7 +144,7 @@ import Testing
             let scratch = try await output(cluster, running, container: "main", "grep ' /scratch ' /proc/mounts")
             #expect(scratch.hasPrefix("tmpfs /scratch tmpfs") && scratch.contains("size=8192k"), "\(scratch)")
             let uid = try #require(running.metadata?.uid)
-            #expect(Cluster.mounts(under: cluster.configuration.dataDir + "/pods/" + uid).count == 1)
+            #expect(MountTable.mountPoints(under: cluster.configuration.dataDir + "/pods/" + uid).count == 1)
 
             // A label change reaches the file.
             _ = try await cluster.pods.patch("db-0", namespace: "default", type: .merge, body: ["metadata": ["labels": ["tier": "storage"]]])
@@ -163,7 +163,7 @@ import Testing
                 }
             }
             #expect(FileManager.default.fileExists(atPath: volumeDirectory + "/after.txt"))
-            #expect(Cluster.mounts(under: cluster.configuration.dataDir + "/pods/" + uid).isEmpty, "the tmpfs is unmounted")
+            #expect(MountTable.mountPoints(under: cluster.configuration.dataDir + "/pods/" + uid).isEmpty, "the tmpfs is unmounted")
         }
     }
 

@@ -57,3 +57,12 @@ import Testing
         #expect(Date(nanosecondsSince1970: 1_700_000_000_500_000_000)?.timeIntervalSince1970 == 1_700_000_000.5)
     }
 }
+
+@Suite struct MountTableTests {
+    @Test func mountTableReadsEscapedMountPoints() {
+        #expect(MountTable.unescape("/var/lib/my\\040dir\\011x") == "/var/lib/my dir\tx")
+        #expect(MountTable.unescape("/plain") == "/plain")
+        #expect(MountTable.unescape("/trailing\\04") == "/trailing\\04")
+        #expect(MountTable.mountPoints(under: "/proc").first.map { $0.hasPrefix("/proc") } ?? false)
+    }
+}

@@ -128,7 +128,7 @@ import Testing
             try await runtime.removePodSandbox(id: sandboxID)  // idempotent
             #expect(try await runtime.listContainers(.all).isEmpty)
             #expect(try await runtime.listPodSandboxes(.all).isEmpty)
-            #expect(Environment.mounts(under: supervisor.configuration.dataDir).isEmpty)
+            #expect(MountTable.mountPoints(under: supervisor.configuration.dataDir).isEmpty)
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import SwiftletAPI
 import SwiftletClient
+import SwiftletCRI
 
 /// A pod's volumes on the node: emptyDir as a directory under the pod's directory (a tmpfs for medium Memory), hostPath as is, configMap,
 /// secret, downwardAPI and projected volumes as written files (refreshed on every sync), and a

@@ -80,16 +80,6 @@ enum CRITestEnvironment {
         }
     }
 
-    /// Mount points at or below `path`.
-    static func mounts(under path: String) -> [String] {
-        let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
-        return text.split(separator: "\n").compactMap { line in
-            let fields = line.split(separator: " ")
-            guard fields.count > 4 else { return nil }
-            let mountPoint = String(fields[4])
-            return mountPoint == path || mountPoint.hasPrefix(path + "/") ? mountPoint : nil
-        }
-    }
 
     /// Runs a supervised containerd in a fresh data dir for the length of `body`, with a client on its socket;
     /// afterwards removes whatever pods `body` left, stops containerd, and records as test failures any process
@@ -158,7 +148,7 @@ enum CRITestEnvironment {
             Issue.record("processes left behind: \(leftovers)")
             for pid in leftovers { kill(pid, SIGKILL) }
         }
-        let mounted = mounts(under: configuration.dataDir)
+        let mounted = MountTable.mountPoints(under: configuration.dataDir)
         if !mounted.isEmpty {
             Issue.record("mounts left behind: \(mounted)")
             for mountPoint in mounted.reversed() { umount2(mountPoint, Int32(MNT_DETACH)) }

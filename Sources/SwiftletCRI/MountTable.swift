@@ -3,15 +3,15 @@ import Glibc
 #endif
 import Foundation
 
-/// The agent's own mounts (tmpfs for memory-backed emptyDirs): what is mounted where, from the kernel's
-/// mount table, and mounting and unmounting them.
-enum MountTable {
-    struct Failure: Error, CustomStringConvertible {
-        var description: String
+/// The host's mount table as the agent, its tests and benchmarks need it: what is mounted below a directory
+/// (from `/proc/self/mountinfo`), and mounting and unmounting the agent's own tmpfs volumes.
+public enum MountTable {
+    public struct Failure: Error, CustomStringConvertible {
+        public var description: String
     }
 
     /// Mount points at or below `path`, deepest first (the order to unmount them in).
-    static func mountPoints(under path: String) -> [String] {
+    public static func mountPoints(under path: String) -> [String] {
         let text = (try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8)) ?? ""
         let points = text.split(separator: "\n").compactMap { line -> String? in
             let fields = line.split(separator: " ")
@@ -22,10 +22,10 @@ enum MountTable {
         return points.sorted { $0.count > $1.count }
     }
 
-    static func isMountPoint(_ path: String) -> Bool { mountPoints(under: path).contains(path) }
+    public static func isMountPoint(_ path: String) -> Bool { mountPoints(under: path).contains(path) }
 
     /// Mounts a tmpfs at `path`, of at most `sizeBytes` when given.
-    static func mountTmpfs(at path: String, sizeBytes: Int64?) throws {
+    public static func mountTmpfs(at path: String, sizeBytes: Int64?) throws {
         var options = "mode=0777"
         if let sizeBytes { options += ",size=\(sizeBytes)" }
         guard mount("tmpfs", path, "tmpfs", UInt(MS_NOSUID | MS_NODEV), options) == 0 else {
@@ -34,7 +34,7 @@ enum MountTable {
     }
 
     /// Unmounts everything at or below `path` (lazily, so a busy mount cannot block a pod's removal).
-    static func unmountAll(under path: String) {
+    public static func unmountAll(under path: String) {
         for point in mountPoints(under: path) { _ = umount2(point, Int32(MNT_DETACH)) }
     }
 
