@@ -44,26 +44,15 @@ struct BatchCluster {
     /// controller, with informers resyncing every 250 ms so a moved clock is noticed.
     static func with(clock: ManualClock? = nil, outcome: @escaping @Sendable (Pod) -> PodOutcome = { _ in .succeed },
                      _ body: (BatchCluster) async throws -> Void) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let api = try await InProcessAPIServer.start(logger: logger)
-        defer { api.stop() }
-        let cluster = BatchCluster(transport: api.transport(),
-                                   outcome: outcome)
-        let informers = SharedInformerFactory(transport: cluster.transport, defaultResync: clock == nil ? nil : .milliseconds(250),
-                                              logger: logger)
-        let jobController = JobController(transport: cluster.transport, informers: informers, logger: logger,
-                                          podFailureBackoff: .milliseconds(100), maxPodFailureBackoff: .seconds(1))
-        let cronJobController = clock.map { clock in
-            CronJobController(transport: cluster.transport, informers: informers, logger: logger, now: { clock.now })
-        } ?? CronJobController(transport: cluster.transport, informers: informers, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await informers.run() }
-            group.addTask { await jobController.run() }
-            group.addTask { await cronJobController.run() }
-            group.addTask { await cluster.playNode() }
-            defer { group.cancelAll() }
-            try await body(cluster)
+        try await ControllerHarness.run(resync: clock == nil ? nil : .milliseconds(250), controllers: { transport, informers, logger in
+            let jobController = JobController(transport: transport, informers: informers, logger: logger,
+                                              podFailureBackoff: .milliseconds(100), maxPodFailureBackoff: .seconds(1))
+            let cronJobController = clock.map { clock in
+                CronJobController(transport: transport, informers: informers, logger: logger, now: { clock.now })
+            } ?? CronJobController(transport: transport, informers: informers, logger: logger)
+            return [{ await jobController.run() }, { await cronJobController.run() }]
+        }, node: { await BatchCluster(transport: $0, outcome: outcome).playNode() }) {
+            try await body(BatchCluster(transport: $0, outcome: outcome))
         }
     }
 

@@ -20,22 +20,12 @@ struct DaemonSetCluster {
     var events: ResourceClient<Event> { ResourceClient(transport: transport) }
 
     static func with(_ body: (DaemonSetCluster) async throws -> Void) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let api = try await InProcessAPIServer.start(logger: logger)
-        defer { api.stop() }
-        let cluster = DaemonSetCluster(transport: api.transport())
-        let informers = SharedInformerFactory(transport: cluster.transport, logger: logger)
-        var controllerLogger = logger
-        controllerLogger.logLevel = ProcessInfo.processInfo.environment["DS_DEBUG"] != nil ? .info : .warning
-        let controller = DaemonSetController(transport: cluster.transport, informers: informers, logger: controllerLogger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await informers.run() }
-            group.addTask { await controller.run() }
-            group.addTask { await cluster.playNodes() }
-            defer { group.cancelAll() }
-            try await body(cluster)
-        }
+        try await ControllerHarness.run(controllers: { transport, informers, logger in
+            var controllerLogger = logger
+            controllerLogger.logLevel = ProcessInfo.processInfo.environment["DS_DEBUG"] != nil ? .info : .warning
+            let controller = DaemonSetController(transport: transport, informers: informers, logger: controllerLogger)
+            return [{ await controller.run() }]
+        }, node: { await DaemonSetCluster(transport: $0).playNodes() }) { try await body(DaemonSetCluster(transport: $0)) }
     }
 
     func playNodes() async {

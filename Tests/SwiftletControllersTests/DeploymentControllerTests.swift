@@ -17,34 +17,12 @@ struct DeploymentCluster {
     var pods: ResourceClient<Pod> { ResourceClient(transport: transport) }
 
     static func with(_ body: (DeploymentCluster) async throws -> Void) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let api = try await InProcessAPIServer.start(logger: logger)
-        defer { api.stop() }
-        let cluster = DeploymentCluster(transport: api.transport())
-        let informers = SharedInformerFactory(transport: cluster.transport, logger: logger)
-        let replicaSetController = ReplicaSetController<ReplicaSet>(transport: cluster.transport, informers: informers,
-                                                                    component: "replicaset-controller", logger: logger)
-        let deploymentController = DeploymentController(transport: cluster.transport, informers: informers, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await informers.run() }
-            group.addTask { await replicaSetController.run() }
-            group.addTask { await deploymentController.run() }
-            group.addTask { await cluster.playNode() }
-            defer { group.cancelAll() }
-            try await body(cluster)
-        }
-    }
-
-    /// Marks every pod Running and Ready, as a kubelet would once its containers started.
-    func playNode() async {
-        while !Task.isCancelled {
-            for pod in (try? await pods.list(namespace: "default").items) ?? [] where !pod.isReady && pod.metadata?.deletionTimestamp == nil {
-                let status: JSONValue = ["status": ["phase": "Running", "conditions": [["type": "Ready", "status": "True"]]]]
-                _ = try? await pods.patch(pod.metadata?.name ?? "", namespace: "default", type: .merge, body: status, subresource: "status")
-            }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        try await ControllerHarness.run(controllers: { transport, informers, logger in
+            let replicaSets = ReplicaSetController<ReplicaSet>(transport: transport, informers: informers,
+                                                               component: "replicaset-controller", logger: logger)
+            let deployments = DeploymentController(transport: transport, informers: informers, logger: logger)
+            return [{ await replicaSets.run() }, { await deployments.run() }]
+        }, node: { await ControllerHarness.markPodsReady($0) }) { try await body(DeploymentCluster(transport: $0)) }
     }
 
     static func deployment(replicas: Int32, image: String, strategy: String = "RollingUpdate") -> Deployment {

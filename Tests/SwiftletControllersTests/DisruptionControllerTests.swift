@@ -18,35 +18,13 @@ struct DisruptionCluster {
     var events: ResourceClient<Event> { ResourceClient(transport: transport) }
 
     static func with(_ body: (DisruptionCluster) async throws -> Void) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let api = try await InProcessAPIServer.start(logger: logger)
-        defer { api.stop() }
-        let cluster = DisruptionCluster(transport: api.transport())
-        let informers = SharedInformerFactory(transport: cluster.transport, logger: logger)
-        let replicaSets = ReplicaSetController<ReplicaSet>(transport: cluster.transport, informers: informers,
-                                                           component: "replicaset-controller", logger: logger)
-        let deployments = DeploymentController(transport: cluster.transport, informers: informers, logger: logger)
-        let disruption = DisruptionController(transport: cluster.transport, informers: informers, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await informers.run() }
-            group.addTask { await replicaSets.run() }
-            group.addTask { await deployments.run() }
-            group.addTask { await disruption.run() }
-            group.addTask { await cluster.playNode() }
-            defer { group.cancelAll() }
-            try await body(cluster)
-        }
-    }
-
-    func playNode() async {
-        while !Task.isCancelled {
-            for pod in (try? await pods.list(namespace: "default").items) ?? [] where !pod.isReady && pod.metadata?.deletionTimestamp == nil {
-                let status: JSONValue = ["status": ["phase": "Running", "conditions": [["type": "Ready", "status": "True"]]]]
-                _ = try? await pods.patch(pod.metadata?.name ?? "", namespace: "default", type: .merge, body: status, subresource: "status")
-            }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        try await ControllerHarness.run(logLevel: .critical, controllers: { transport, informers, logger in
+            let replicaSets = ReplicaSetController<ReplicaSet>(transport: transport, informers: informers,
+                                                               component: "replicaset-controller", logger: logger)
+            let deployments = DeploymentController(transport: transport, informers: informers, logger: logger)
+            let disruption = DisruptionController(transport: transport, informers: informers, logger: logger)
+            return [{ await replicaSets.run() }, { await deployments.run() }, { await disruption.run() }]
+        }, node: { await ControllerHarness.markPodsReady($0) }) { try await body(DisruptionCluster(transport: $0)) }
     }
 
     func createDeployment(replicas: Int32) async throws {

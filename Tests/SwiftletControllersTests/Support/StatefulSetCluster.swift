@@ -28,36 +28,17 @@ struct StatefulSetCluster {
     }
 
     static func with(_ body: (StatefulSetCluster) async throws -> Void) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
-        let api = try await InProcessAPIServer.start(logger: logger)
-        defer { api.stop() }
-        let cluster = StatefulSetCluster(transport: api.transport(),
-                                         held: HeldPods())
-        let informers = SharedInformerFactory(transport: cluster.transport, logger: logger)
-        let controller = StatefulSetController(transport: cluster.transport, informers: informers, logger: logger)
-        let garbageCollector = GarbageCollector(transport: cluster.transport, informers: informers, logger: logger)
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { await informers.run() }
-            group.addTask { await controller.run() }
-            group.addTask { await garbageCollector.run() }
-            group.addTask { await cluster.playNode() }
-            defer { group.cancelAll() }
-            try await body(cluster)
-        }
-    }
-
-    /// Marks every pod not held back Running and Ready, as a kubelet would once its containers started.
-    func playNode() async {
-        while !Task.isCancelled {
-            for pod in (try? await pods.list(namespace: "default").items) ?? []
-            where !pod.isReady && pod.metadata?.deletionTimestamp == nil && pod.status?.phase != "Failed" && !held.contains(pod.metadata?.name ?? "") {
-                let status: JSONValue = ["status": ["phase": "Running", "conditions": [["type": "Ready", "status": "True",
-                                                                                       "lastTransitionTime": .string(Time.now().rfc3339)]]]]
-                _ = try? await pods.patch(pod.metadata?.name ?? "", namespace: "default", type: .merge, body: status, subresource: "status")
+        let held = HeldPods()
+        try await ControllerHarness.run(controllers: { transport, informers, logger in
+            let controller = StatefulSetController(transport: transport, informers: informers, logger: logger)
+            let garbageCollector = GarbageCollector(transport: transport, informers: informers, logger: logger)
+            return [{ await controller.run() }, { await garbageCollector.run() }]
+        }, node: { transport in
+            // Every pod not held back (nor failed) turns Running and Ready.
+            await ControllerHarness.markPodsReady(transport, stampTransition: true) { pod in
+                pod.status?.phase == "Failed" || held.contains(pod.metadata?.name ?? "")
             }
-            try? await Task.sleep(for: .milliseconds(20))
-        }
+        }) { try await body(StatefulSetCluster(transport: $0, held: held)) }
     }
 
     static func statefulSet(replicas: Int32, image: String = "nginx:1", policy: String? = nil, updateStrategy: StatefulSetUpdateStrategy? = nil,
