@@ -230,4 +230,49 @@ import Testing
             #expect(try await cluster.runtime.listContainers(ContainerFilter(state: .running, labelSelector: [RuntimeLabels.podUID: uid])).isEmpty)
         }
     }
+
+    /// Requests and limits become the container's cgroup values, and the security context its user,
+    /// capabilities, read-only root and privilege, as the kernel shows them inside the containers.
+    @Test func resourcesAndSecurityContextReachTheKernel() async throws {
+        try await Cluster.with { cluster in
+            let pod = Pod(
+                metadata: ObjectMeta(name: "confined", namespace: "default"),
+                spec: PodSpec(
+                    containers: [
+                        Container(command: ["sleep", "3600"], image: "busybox:1.36", name: "limited",
+                                  resources: ResourceRequirements(limits: ["cpu": Quantity("500m")!, "memory": Quantity("64Mi")!],
+                                                                  requests: ["cpu": Quantity("250m")!]),
+                                  securityContext: SecurityContext(capabilities: Capabilities(add: ["NET_ADMIN"], drop: ["ALL"]),
+                                                                   readOnlyRootFilesystem: true, runAsUser: 0)),
+                        Container(command: ["sleep", "3600"], image: "busybox:1.36", name: "privileged",
+                                  securityContext: SecurityContext(privileged: true)),
+                        Container(command: ["sleep", "3600"], image: "busybox:1.36", name: "unprivileged",
+                                  securityContext: SecurityContext(runAsGroup: 2000, runAsUser: 1000)),
+                    ],
+                    nodeName: cluster.nodeName, terminationGracePeriodSeconds: 1))
+            _ = try await cluster.pods.create(pod, namespace: "default")
+            try await waitUntil("the pod runs", timeout: .seconds(60)) {
+                try await cluster.pods.get("confined", namespace: "default").status?.phase == "Running"
+            }
+            let running = try await cluster.pods.get("confined", namespace: "default")
+            let cgroup = try await output(cluster, running, container: "limited", """
+                cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us \
+                    /sys/fs/cgroup/cpu/cpu.cfs_period_us /sys/fs/cgroup/cpu/cpu.shares
+                """)
+            #expect(cgroup == "67108864\n50000\n100000\n256\n")
+            let capabilities = try await output(cluster, running, container: "limited", "grep CapEff /proc/self/status")
+            #expect(capabilities == "CapEff:\t0000000000001000\n", "only NET_ADMIN")
+            #expect(try await output(cluster, running, container: "limited", "touch /x 2>/dev/null && echo writable || echo read-only")
+                    == "read-only\n")
+            let privileged = try await output(cluster, running, container: "privileged", "grep CapEff /proc/self/status; ls /dev | grep -c .")
+            let lines = privileged.split(separator: "\n")
+            // Every capability the host has (a sandboxed host may hold back some).
+            let hostCapabilities = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+                .split(separator: "\n").first { $0.hasPrefix("CapEff:") }
+            #expect(lines.first == hostCapabilities, "every capability: \(privileged)")
+            #expect((Int(lines.last ?? "") ?? 0) > 20, "the host's devices: \(privileged)")
+            #expect(try await output(cluster, running, container: "unprivileged", "id -u; id -g; grep CapEff /proc/self/status")
+                    == "1000\n2000\nCapEff:\t0000000000000000\n")
+        }
+    }
 }
