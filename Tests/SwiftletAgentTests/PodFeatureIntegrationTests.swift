@@ -275,4 +275,62 @@ import Testing
                     == "1000\n2000\nCapEff:\t0000000000000000\n")
         }
     }
+
+    /// A readiness probe gates Ready both ways; deleting the pod runs its preStop hook, sends SIGTERM, kills a
+    /// container that ignores it once the grace period is over, and frees the pod's IP.
+    @Test func readinessGatesReadyAndDeletionHonoursTheGracePeriod() async throws {
+        try await Cluster.with { cluster in
+            let marker = "/tmp/swiftlet-prestop-\(UUID().uuidString.prefix(8))"
+            defer { try? FileManager.default.removeItem(atPath: marker) }
+            let pod = Pod(
+                metadata: ObjectMeta(name: "graceful", namespace: "default"),
+                spec: PodSpec(
+                    containers: [Container(
+                        command: ["sh", "-c", "trap '' TERM; while true; do sleep 1; done"], image: "busybox:1.36",
+                        lifecycle: Lifecycle(preStop: LifecycleHandler(exec: ExecAction(command: ["sh", "-c", "echo stopping > /marker/prestop"]))),
+                        name: "main",
+                        readinessProbe: Probe(exec: ExecAction(command: ["test", "-f", "/tmp/ready"]), failureThreshold: 1, periodSeconds: 1),
+                        volumeMounts: [VolumeMount(mountPath: "/marker", name: "marker")])],
+                    nodeName: cluster.nodeName, terminationGracePeriodSeconds: 4,
+                    volumes: [Volume(hostPath: HostPathVolumeSource(path: marker, type: "DirectoryOrCreate"), name: "marker")]))
+            _ = try await cluster.pods.create(pod, namespace: "default")
+            func ready() async throws -> String? {
+                try await cluster.pods.get("graceful", namespace: "default").status?.conditions?.first { $0.type == "Ready" }?.status
+            }
+            try await waitUntil("the pod runs", timeout: .seconds(60)) {
+                try await cluster.pods.get("graceful", namespace: "default").status?.phase == "Running"
+            }
+            try await Task.sleep(for: .seconds(2))
+            #expect(try await ready() == "False", "not ready before its probe passes")
+            var running = try await cluster.pods.get("graceful", namespace: "default")
+            _ = try await output(cluster, running, container: "main", "touch /tmp/ready")
+            try await waitUntil("ready once the probe passes", timeout: .seconds(30)) { try await ready() == "True" }
+            running = try await cluster.pods.get("graceful", namespace: "default")
+            _ = try await output(cluster, running, container: "main", "rm /tmp/ready")
+            try await waitUntil("not ready again once it fails", timeout: .seconds(30)) { try await ready() == "False" }
+
+            let podIP = try #require(running.status?.podIP)
+            let bridge = PodNetworkConfiguration.bridgeName(dataDir: cluster.configuration.dataDir)
+            let reserved = { () -> Bool in
+                let enumerator = FileManager.default.enumerator(atPath: cluster.configuration.dataDir + "/cni/ipam")
+                while let entry = enumerator?.nextObject() as? String { if entry.hasSuffix(podIP) { return true } }
+                return false
+            }
+            #expect(reserved(), "the pod's IP is reserved in the node's IPAM state (bridge \(bridge))")
+            let started = ContinuousClock.now
+            _ = try await cluster.pods.delete("graceful", namespace: "default")
+            try await waitUntil("the pod is gone", timeout: .seconds(30)) {
+                do {
+                    _ = try await cluster.pods.get("graceful", namespace: "default")
+                    return false
+                } catch let error as APIError where error.reason == .notFound {
+                    return true
+                }
+            }
+            let took = ContinuousClock.now - started
+            #expect(took >= .seconds(3), "the container ignoring SIGTERM ran until its grace period ended (\(took))")
+            #expect(try String(contentsOfFile: marker + "/prestop", encoding: .utf8) == "stopping\n")
+            #expect(!reserved(), "the pod's IP is free again")
+        }
+    }
 }
