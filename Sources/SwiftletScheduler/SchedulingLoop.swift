@@ -45,12 +45,14 @@ final class SchedulingLoop: Sendable {
         let rcs = informers.informer(for: ReplicationController.self).lister
         let rss = informers.informer(for: ReplicaSet.self).lister
         let sss = informers.informer(for: StatefulSet.self).lister
+        let budgets = informers.informer(for: PodDisruptionBudget.self).lister
         listers = ClusterListers(
             namespaceLabels: { namespaces.get($0)?.metadata?.labels ?? (namespaces.get($0) == nil ? nil : [:]) },
             services: { services.list(namespace: $0) },
             replicationController: { rcs.get($1, namespace: $0) },
             replicaSet: { rss.get($1, namespace: $0) },
-            statefulSet: { sss.get($1, namespace: $0) })
+            statefulSet: { sss.get($1, namespace: $0) },
+            disruptionBudgets: { budgets.list() })
     }
 
     /// Feeds the queue and cache from the informers, then schedules until cancelled.

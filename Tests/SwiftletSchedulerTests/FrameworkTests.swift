@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SwiftletAPI
 import SwiftletClient
@@ -39,12 +40,57 @@ import Testing
 @Suite struct PreemptionTests {
     let framework = Framework(plugins: [NodeResourcesFit(), PodTopologySpread(), InterPodAffinity()])
 
-    func victimsOn(_ node: NodeInfo, for pod: Pod) -> ([String], PluginStatus) {
-        let state = Fixtures.state([node])
+    func victimsOn(_ node: NodeInfo, for pod: Pod, budgets: [PodDisruptionBudget] = []) -> ([String], PluginStatus) {
+        let (victims, _, status) = victimsAndViolations(node, for: pod, budgets: budgets)
+        return (victims, status)
+    }
+
+    func victimsAndViolations(_ node: NodeInfo, for pod: Pod, budgets: [PodDisruptionBudget]) -> ([String], Int, PluginStatus) {
+        let state = Fixtures.state([node], listers: ClusterListers(disruptionBudgets: { budgets }))
         let info = PodInfo(pod)
         _ = framework.runPreFilter(state, pod: info)
-        let (victims, status) = DefaultPreemption.selectVictims(on: node, for: info, state: state, framework: framework)
-        return (victims.map(\.name), status)
+        let (victims, violations, status) = DefaultPreemption.selectVictims(on: node, for: info, state: state, framework: framework)
+        return (victims.map(\.name), violations, status)
+    }
+
+    static func budget(_ labels: [String: String], allowed: Int32, disrupted: [String] = []) -> PodDisruptionBudget {
+        PodDisruptionBudget(metadata: ObjectMeta(name: "pdb", namespace: "default"),
+                            spec: PodDisruptionBudgetSpec(selector: MetaLabelSelector(matchLabels: labels)),
+                            status: PodDisruptionBudgetStatus(currentHealthy: 2, desiredHealthy: 1, disruptedPods: disrupted.isEmpty ? nil
+                                                                  : Dictionary(uniqueKeysWithValues: disrupted.map { ($0, Time(Date())) }),
+                                                              disruptionsAllowed: allowed, expectedPods: 2))
+    }
+
+    /// Pods a budget protects are spared first: among equal victims the unprotected one goes, and a node whose
+    /// preemption breaks a budget loses to one whose preemption does not.
+    @Test func disruptionBudgetsAreSparedWhenTheyCanBe() {
+        let node = Fixtures.info(Fixtures.node("n", cpu: "2"), pods: [
+            Fixtures.pod("free", cpu: "1", labels: ["app": "batch"], nodeName: "n", priority: 1),
+            Fixtures.pod("guarded", cpu: "1", labels: ["app": "db"], nodeName: "n", priority: 1),
+        ])
+        let pod = Fixtures.pod("p", cpu: "1", priority: 10)
+        // Without a budget, of two equal pods the first listed is spared; with one, the protected pod is.
+        #expect(victimsOn(node, for: pod).0 == ["guarded"])
+        let protected = Self.budget(["app": "db"], allowed: 0)
+        let (victims, violations, status) = victimsAndViolations(node, for: pod, budgets: [protected])
+        #expect(status.isSuccess)
+        #expect(victims == ["free"])
+        #expect(violations == 0)
+        // When both must go, the protected one counts as a violation; a budget with room does not.
+        let (both, broken, _) = victimsAndViolations(node, for: Fixtures.pod("p", cpu: "2", priority: 10), budgets: [protected])
+        #expect(Set(both) == ["guarded", "free"])
+        #expect(broken == 1)
+        let (_, roomy, _) = victimsAndViolations(node, for: Fixtures.pod("p", cpu: "2", priority: 10), budgets: [Self.budget(["app": "db"], allowed: 1)])
+        #expect(roomy == 0)
+        // A pod the budget already counts as disrupted does not use up the budget again.
+        let (_, counted, _) = victimsAndViolations(node, for: Fixtures.pod("p", cpu: "2", priority: 10),
+                                                   budgets: [Self.budget(["app": "db"], allowed: 0, disrupted: ["guarded"])])
+        #expect(counted == 0)
+
+        func info(_ name: String, _ priority: Int32) -> PodInfo { PodInfo(Fixtures.pod(name, priority: priority)) }
+        let breaking = DefaultPreemption.Candidate(nodeName: "breaking", victims: [info("x", 1)], budgetViolations: 1)
+        let costly = DefaultPreemption.Candidate(nodeName: "costly", victims: [info("y", 5), info("z", 5)])
+        #expect(DefaultPreemption.selectCandidate([breaking, costly]).nodeName == "costly")
     }
 
     @Test func removesTheFewestLeastImportantPods() {

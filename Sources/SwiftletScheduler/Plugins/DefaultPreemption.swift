@@ -25,10 +25,18 @@ public struct DefaultPreemption: PostFilterPlugin {
         self.logger = logger
     }
 
-    /// A node where preemption makes the pod fit, with the pods to delete, most important first.
+    /// A node where preemption makes the pod fit, with the pods to delete, most important first, and how many of
+    /// them a PodDisruptionBudget protects.
     public struct Candidate: Sendable {
         public var nodeName: String
         public var victims: [PodInfo]
+        public var budgetViolations: Int
+
+        public init(nodeName: String, victims: [PodInfo], budgetViolations: Int = 0) {
+            self.nodeName = nodeName
+            self.victims = victims
+            self.budgetViolations = budgetViolations
+        }
     }
 
     public func postFilter(_ state: CycleState, pod: PodInfo, statuses: NodeToStatus, framework: Framework) async -> (PostFilterResult?, PluginStatus) {
@@ -89,9 +97,9 @@ public struct DefaultPreemption: PostFilterPlugin {
         var candidates: [Candidate] = []
         for i in 0..<potential.count {
             let node = potential[(offset + i) % potential.count]
-            let (victims, status) = Self.selectVictims(on: node, for: pod, state: state, framework: framework)
+            let (victims, violations, status) = Self.selectVictims(on: node, for: pod, state: state, framework: framework)
             if status.isSuccess && !victims.isEmpty {
-                candidates.append(Candidate(nodeName: node.name, victims: victims))
+                candidates.append(Candidate(nodeName: node.name, victims: victims, budgetViolations: violations))
                 if candidates.count >= wanted { break }
             } else {
                 result[node.name] = status.isSuccess ? .error("expected at least one victim pod on node \(node.name)") : status
@@ -102,31 +110,66 @@ public struct DefaultPreemption: PostFilterPlugin {
 
     /// The fewest lower-priority pods to remove from `node` so the pod fits (upstream's `SelectVictimsOnNode`):
     /// remove all of them, check the pod fits, then reprieve them one by one from the most important while it
-    /// still fits.
-    public static func selectVictims(on node: NodeInfo, for pod: PodInfo, state: CycleState, framework: Framework) -> ([PodInfo], PluginStatus) {
+    /// still fits — first those a PodDisruptionBudget protects, then the others — and count the protected ones
+    /// that could not be spared.
+    public static func selectVictims(on node: NodeInfo, for pod: PodInfo, state: CycleState,
+                                     framework: Framework) -> (victims: [PodInfo], budgetViolations: Int, status: PluginStatus) {
         let simulated = state.clone()
         var nodeCopy = node
         let nominated = state.nominatedPods[node.name] ?? []
         var potential = node.pods.filter { $0.priority < pod.priority }
-        if potential.isEmpty { return ([], .unresolvable(noVictims)) }
+        if potential.isEmpty { return ([], 0, .unresolvable(noVictims)) }
         for victim in potential {
             nodeCopy.remove(key: victim.key)
             framework.runRemovePod(simulated, podToSchedule: pod, podToRemove: victim, node: nodeCopy)
         }
         let fits = framework.runFiltersWithNominatedPods(simulated, pod: pod, node: nodeCopy, nominated: nominated)
-        if !fits.isSuccess { return ([], fits) }
+        if !fits.isSuccess { return ([], 0, fits) }
         potential.sort(by: moreImportant)
+        let (protected, unprotected) = partitionByBudget(potential, budgets: state.listers.disruptionBudgets())
         var victims: [PodInfo] = []
-        for candidate in potential {
+        func reprieve(_ candidate: PodInfo) -> Bool {
             nodeCopy.add(candidate)
             framework.runAddPod(simulated, podToSchedule: pod, podToAdd: candidate, node: nodeCopy)
-            if !framework.runFiltersWithNominatedPods(simulated, pod: pod, node: nodeCopy, nominated: nominated).isSuccess {
-                nodeCopy.remove(key: candidate.key)
-                framework.runRemovePod(simulated, podToSchedule: pod, podToRemove: candidate, node: nodeCopy)
-                victims.append(candidate)
-            }
+            if framework.runFiltersWithNominatedPods(simulated, pod: pod, node: nodeCopy, nominated: nominated).isSuccess { return true }
+            nodeCopy.remove(key: candidate.key)
+            framework.runRemovePod(simulated, podToSchedule: pod, podToRemove: candidate, node: nodeCopy)
+            victims.append(candidate)
+            return false
         }
-        return (victims, .success)
+        var violations = 0
+        for candidate in protected where !reprieve(candidate) { violations += 1 }
+        for candidate in unprotected { _ = reprieve(candidate) }
+        if !protected.isEmpty && !unprotected.isEmpty { victims.sort(by: moreImportant) }
+        return (victims, violations, .success)
+    }
+
+    /// Splits pods (most important first) into those whose eviction would break a PodDisruptionBudget of their
+    /// namespace — counting down each budget's `disruptionsAllowed` as pods are taken — and the others
+    /// (upstream's `filterPodsWithPDBViolation`). Pods a budget already lists as disrupted do not count.
+    static func partitionByBudget(_ pods: [PodInfo], budgets: [PodDisruptionBudget]) -> (violating: [PodInfo], other: [PodInfo]) {
+        guard !budgets.isEmpty else { return ([], pods) }
+        var allowed = budgets.map { $0.status?.disruptionsAllowed ?? 0 }
+        let selectors = budgets.map { budget -> LabelSelector? in
+            guard let selector = budget.spec?.selector,
+                  !(selector.matchLabels ?? [:]).isEmpty || !(selector.matchExpressions ?? []).isEmpty else { return nil }
+            return LabelSelector.from(selector)
+        }
+        var violating: [PodInfo] = [], other: [PodInfo] = []
+        for pod in pods {
+            var violated = false
+            let labels = pod.pod.metadata?.labels ?? [:]
+            if !labels.isEmpty {
+                for (index, budget) in budgets.enumerated() {
+                    guard budget.metadata?.namespace == pod.namespace, let selector = selectors[index], selector.matches(labels),
+                          budget.status?.disruptedPods?[pod.name] == nil else { continue }
+                    allowed[index] -= 1
+                    if allowed[index] < 0 { violated = true }
+                }
+            }
+            if violated { violating.append(pod) } else { other.append(pod) }
+        }
+        return (violating, other)
     }
 
     /// Higher priority first; at equal priority the pod that started earlier (upstream's `MoreImportantPod`).
@@ -139,15 +182,16 @@ public struct DefaultPreemption: PostFilterPlugin {
         pod.pod.status?.startTime?.date ?? pod.pod.metadata?.creationTimestamp?.date ?? .distantFuture
     }
 
-    /// Upstream's `pickOneNodeForPreemption` (no PodDisruptionBudgets yet, so none are violated): the lowest
-    /// highest-victim priority, then the lowest sum of priorities, the fewest victims, the latest start of
-    /// the most important victims, then the first.
+    /// Upstream's `pickOneNodeForPreemption`: the fewest PodDisruptionBudget violations, then the lowest
+    /// highest-victim priority, the lowest sum of priorities, the fewest victims, the latest start of the most
+    /// important victims, then the first.
     public static func selectCandidate(_ candidates: [Candidate]) -> Candidate {
         var best = candidates
         func keep(minimizing key: (Candidate) -> Int64) {
             guard let low = best.map(key).min() else { return }
             best = best.filter { key($0) == low }
         }
+        if best.count > 1 { keep { Int64($0.budgetViolations) } }
         if best.count > 1 { keep { Int64($0.victims.first?.priority ?? Int32.min) } }
         if best.count > 1 { keep { $0.victims.reduce(Int64(0)) { $0 + Int64($1.priority) + Int64(Int32.max) + 1 } } }
         if best.count > 1 { keep { Int64($0.victims.count) } }
