@@ -72,6 +72,7 @@ let package = Package(
                 "SwiftletClient",
                 "SwiftletControllers",
                 "SwiftletCRI",
+                "SwiftletScheduler",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -116,7 +116,8 @@ public final class Agent: ServiceLifecycle.Service, Sendable {
                 group.addTask { defer { self.logger.debug("relist stopped") }; await runtimeCache.run(interval: relistInterval) }
                 let workers = PodWorkers(context: PodWorkerContext(
                     runtime: runtime, runtimeCache: runtimeCache, transport: self.transport, nodeName: self.configuration.nodeName, hostIP: self.configuration.internalIP,
-                    dataDir: containerd.dataDir, clusterDomain: self.configuration.clusterDomain, resyncInterval: self.configuration.podResyncInterval, logger: self.logger,
+                    dataDir: containerd.dataDir, clusterDomain: self.configuration.clusterDomain,
+                    admission: PodAdmission(allocatable: description.allocatable), resyncInterval: self.configuration.podResyncInterval, logger: self.logger,
                     events: EventRecorder(transport: self.eventTransport, component: "kubelet", logger: self.logger)))
                 group.addTask { defer { self.logger.debug("pod workers stopped") }; try await workers.run() }
                 try await group.next()

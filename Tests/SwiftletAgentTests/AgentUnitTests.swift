@@ -303,3 +303,40 @@ import Testing
         #expect(!CrashLoopBackOff.ranLongEnoughToReset(startedAt: nil, finishedAt: start))
     }
 }
+
+@Suite struct PodAdmissionTests {
+    func pod(_ name: String, cpu: String? = nil, memory: String? = nil, extra: [String: String] = [:]) -> Pod {
+        var requests: [String: Quantity] = [:]
+        if let cpu { requests["cpu"] = Quantity(cpu)! }
+        if let memory { requests["memory"] = Quantity(memory)! }
+        for (name, value) in extra { requests[name] = Quantity(value)! }
+        return Pod(metadata: ObjectMeta(name: name, namespace: "default", uid: name),
+                   spec: PodSpec(containers: [Container(image: "busybox:1.36", name: "main", resources: ResourceRequirements(requests: requests))],
+                                 nodeName: "n"))
+    }
+
+    @Test func admitsWhatFitsAndRejectsWithKubeletsReasonOtherwise() {
+        let admission = PodAdmission(allocatable: ["cpu": Quantity("2")!, "memory": Quantity("1Gi")!, "pods": Quantity(integer: 2)])
+        let running = [pod("a", cpu: "1500m", memory: "512Mi")]
+        #expect(admission.rejection(of: pod("b", cpu: "500m"), admitted: running) == nil)
+        #expect(admission.rejection(of: pod("c", cpu: "600m"), admitted: running)
+                == PodAdmission.Rejection(reason: "OutOfcpu", message: "Node didn't have enough resource: cpu, requested: 600, used: 1500, capacity: 2000"))
+        #expect(admission.rejection(of: pod("d", memory: "600Mi"), admitted: running)?.reason == "OutOfmemory")
+        #expect(admission.rejection(of: pod("e"), admitted: running + [pod("f")])
+                == PodAdmission.Rejection(reason: "OutOfpods", message: "Node didn't have enough resource: pods, requested: 1, used: 2, capacity: 2"))
+        // Extended resources the node does not offer are left to device plugins.
+        #expect(admission.rejection(of: pod("g", extra: ["example.com/gpu": "1"]), admitted: []) == nil)
+    }
+
+    @Test func onlyPodsNewToTheNodeAreChecked() {
+        var started = pod("s", cpu: "100")
+        #expect(PodAdmission.needsAdmission(started))
+        started.status = PodStatus(containerStatuses: [ContainerStatus(image: "busybox:1.36", imageID: "", name: "main", ready: true, restartCount: 0,
+                                                                       state: ContainerState(running: ContainerStateRunning()))],
+                                   phase: "Running")
+        #expect(!PodAdmission.needsAdmission(started))
+        var deleting = pod("d", cpu: "100")
+        deleting.metadata?.deletionTimestamp = Time(Date())
+        #expect(!PodAdmission.needsAdmission(deleting))
+    }
+}

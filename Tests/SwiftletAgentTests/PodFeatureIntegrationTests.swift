@@ -333,4 +333,39 @@ import Testing
             #expect(!reserved(), "the pod's IP is free again")
         }
     }
+
+    /// A pod bound straight to the node that asks for more CPU than the node has is rejected, as kubelet does:
+    /// Failed with OutOfcpu, nothing started; one that fits runs.
+    @Test func podsThatDoNotFitTheNodeAreRejected() async throws {
+        try await Cluster.with { cluster in
+            let greedy = Pod(
+                metadata: ObjectMeta(name: "greedy", namespace: "default"),
+                spec: PodSpec(containers: [Container(command: ["sleep", "3600"], image: "busybox:1.36", name: "main",
+                                                     resources: ResourceRequirements(requests: ["cpu": Quantity("1000")!]))],
+                              nodeName: cluster.nodeName, terminationGracePeriodSeconds: 1))
+            let modest = Pod(
+                metadata: ObjectMeta(name: "modest", namespace: "default"),
+                spec: PodSpec(containers: [Container(command: ["sleep", "3600"], image: "busybox:1.36", name: "main",
+                                                     resources: ResourceRequirements(requests: ["cpu": Quantity("100m")!]))],
+                              nodeName: cluster.nodeName, terminationGracePeriodSeconds: 1))
+            let created = try await cluster.pods.create(greedy, namespace: "default")
+            _ = try await cluster.pods.create(modest, namespace: "default")
+            try await waitUntil("the greedy pod is rejected", timeout: .seconds(30)) {
+                try await cluster.pods.get("greedy", namespace: "default").status?.phase == "Failed"
+            }
+            let rejected = try await cluster.pods.get("greedy", namespace: "default")
+            let cpus = ProcessInfo.processInfo.activeProcessorCount * 1000
+            #expect(rejected.status?.reason == "OutOfcpu")
+            #expect(rejected.status?.message?.hasPrefix("Pod was rejected: Node didn't have enough resource: cpu, requested: 1000000, used: ") == true,
+                    "\(rejected.status?.message ?? "")")
+            #expect(rejected.status?.message?.hasSuffix("capacity: \(cpus)") == true, "\(rejected.status?.message ?? "")")
+            try await waitUntil("the modest pod runs", timeout: .seconds(60)) {
+                try await cluster.pods.get("modest", namespace: "default").status?.phase == "Running"
+            }
+            let uid = try #require(created.metadata?.uid)
+            #expect(try await cluster.runtime.listPodSandboxes(SandboxFilter(labelSelector: [RuntimeLabels.podUID: uid])).isEmpty)
+            let events = try await ResourceClient<Event>(transport: cluster.transport).list(namespace: "default").items
+            #expect(events.contains { $0.involvedObject?.uid == uid && $0.reason == "OutOfcpu" && $0.type == "Warning" })
+        }
+    }
 }

@@ -52,14 +52,27 @@ actor PodWorker {
     /// The sandbox whose IP the worker knows.
     private var knownSandboxID: String?
 
-    init(pod: Pod, context: PodWorkerContext) {
+    /// Why kubelet's admission turned the pod away, if it did.
+    private let rejection: PodAdmission.Rejection?
+
+    init(pod: Pod, context: PodWorkerContext, rejection: PodAdmission.Rejection? = nil) {
         uid = pod.metadata?.uid ?? ""
         self.context = context
+        self.rejection = rejection
         inbox = Mutex(Inbox(pod: pod))
         var logger = context.logger
         logger[metadataKey: "pod"] = "\(pod.metadata?.namespace ?? "")/\(pod.metadata?.name ?? "")"
         self.logger = logger
         if let started = pod.status?.startTime?.date { startTime = started }
+    }
+
+    /// The pod while it counts against the node's resources: admitted, neither finished nor deleted.
+    nonisolated var activePod: Pod? {
+        guard rejection == nil else { return nil }
+        let pod = inbox.withLock { $0.removed ? nil : $0.pod }
+        guard let pod, pod.metadata?.deletionTimestamp == nil else { return nil }
+        let phase = pod.status?.phase ?? "Pending"
+        return phase == "Succeeded" || phase == "Failed" ? nil : pod
     }
 
     /// A newer version of the pod.
@@ -81,6 +94,7 @@ actor PodWorker {
     func run() async {
         context.runtimeCache.register(uid, wake: wake)
         defer { context.runtimeCache.unregister(uid) }
+        if let rejection { await reject(rejection) }
         while !Task.isCancelled {
             let (pod, removed) = inbox.withLock { ($0.pod, $0.removed) }
             if removed || pod.metadata?.deletionTimestamp != nil {
@@ -300,6 +314,21 @@ actor PodWorker {
     private func containerSpec(named name: String) -> Container? {
         let spec = inbox.withLock { $0.pod.spec }
         return ((spec?.containers ?? []) + (spec?.initContainers ?? [])).first { $0.name == name }
+    }
+
+    /// Kubelet's `rejectPod`: the pod never starts; it is Failed with the admission's reason and message.
+    private func reject(_ rejection: PodAdmission.Rejection) async {
+        let pod = inbox.withLock { $0.pod }
+        logger.info("pod rejected at admission", metadata: ["reason": "\(rejection.reason)"])
+        context.events.record(pod, type: "Warning", reason: rejection.reason, message: rejection.message)
+        terminalPhase = "Failed"
+        sandboxStopped = true
+        var status = pod.status ?? PodStatus()
+        status.phase = "Failed"
+        status.reason = rejection.reason
+        status.message = "Pod was rejected: " + rejection.message
+        status.startTime = status.startTime ?? Time(startTime)
+        try? await write(status, pod: pod)
     }
 
     /// Stops a pod whose active deadline passed and writes it Failed with kubelet's reason and message.

@@ -16,6 +16,8 @@ struct PodWorkerContext: Sendable {
     let dataDir: String
     /// The cluster's DNS domain (`cluster.local`), for the hosts file of pods with a subdomain.
     let clusterDomain: String
+    /// What the node offers pods, for kubelet's admission of pods bound to it past the scheduler.
+    let admission: PodAdmission
     /// How often a worker looks at its pod's containers when nothing else wakes it (kubelet's PLEG relists every second).
     let resyncInterval: Duration
     let logger: Logger

@@ -61,7 +61,13 @@ final class PodWorkers: Sendable {
                 worker.deliver(pod)
                 return nil
             }
-            let worker = PodWorker(pod: pod, context: context)
+            // Kubelet's admission: a pod new to the node must fit beside the active pods it runs.
+            var rejection: PodAdmission.Rejection?
+            if PodAdmission.needsAdmission(pod) {
+                let admitted = workers.values.compactMap { $0.activePod }
+                rejection = context.admission.rejection(of: pod, admitted: admitted)
+            }
+            let worker = PodWorker(pod: pod, context: context, rejection: rejection)
             workers[uid] = worker
             return worker
         }
