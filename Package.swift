@@ -169,6 +169,8 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ]
         ),
+        // What the tests that run real containerd, registries and servers share (not a test target itself).
+        .target(name: "SwiftletTestSupport", path: "Tests/SwiftletTestSupport"),
         .testTarget(name: "EndToEndTests", dependencies: ["SwiftletAPI", "SwiftletCRI"]),
         .testTarget(name: "SwiftletControllersTests", dependencies: ["SwiftletControllers", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient"]),
         .testTarget(
@@ -181,7 +183,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftletAgentTests",
-            dependencies: ["SwiftletAgent", "SwiftletCRI", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient", "SwiftletControllers"]
+            dependencies: ["SwiftletAgent", "SwiftletCRI", "SwiftletAPIServer", "SwiftletStore", "SwiftletClient", "SwiftletControllers",
+                           "SwiftletTestSupport"]
         ),
         .testTarget(
             name: "SwiftletSimulatorTests",
@@ -189,7 +192,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftletCRITests",
-            dependencies: ["SwiftletCRI", .product(name: "GRPCCore", package: "grpc-swift-2")]
+            dependencies: ["SwiftletCRI", "SwiftletTestSupport", .product(name: "GRPCCore", package: "grpc-swift-2")]
         ),
     ]
 )

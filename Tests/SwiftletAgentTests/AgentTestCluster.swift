@@ -8,6 +8,7 @@ import SwiftletControllers
 @testable import SwiftletCRI
 import SwiftletStore
 import Synchronization
+import SwiftletTestSupport
 import Testing
 
 /// A real API server on the memory store with the controllers (for the node's pod CIDR), and one real agent with its
@@ -29,9 +30,7 @@ struct AgentTestCluster {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    struct MissingPrerequisite: Error, CustomStringConvertible {
-        var description: String
-    }
+    typealias MissingPrerequisite = SwiftletTestSupport.MissingPrerequisite
 
     /// Fails (never skips) when the machine lacks what the test needs; scripts/install-deps.sh installs it.
     static func requirePrerequisites() throws {
@@ -55,24 +54,11 @@ struct AgentTestCluster {
            FileManager.default.fileExists(atPath: directory + "/busybox-1.36.oci.tar") {
             return directory
         }
-        let (status, output) = try run(repositoryRoot.appendingPathComponent("hack/build-images.sh").path, [directory])
+        let (status, output) = try HostProcesses.run(repositoryRoot.appendingPathComponent("hack/build-images.sh").path, [directory])
         guard status == 0 else { throw MissingPrerequisite(description: "hack/build-images.sh failed: \(output)") }
         return directory
     }
 
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 
     static func with(_ body: (AgentTestCluster) async throws -> Void) async throws {
         // One containerd test at a time on this host, across the test targets (DESIGN.md).
@@ -190,19 +176,12 @@ struct AgentTestCluster {
         }
     }
 
-    static func processes(mentioning needles: [String]) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            guard pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            return needles.contains { commandLine.contains($0) }
-        }
-    }
+    static func processes(mentioning needles: [String]) -> [Int32] { HostProcesses.mentioning(needles) }
 
 
     /// The host's routes for `cidr` (`ip route show <cidr>`).
     static func hostRoutes(_ cidr: String) -> String {
-        (try? run("/usr/sbin/ip", ["route", "show", "exact", cidr]).1) ?? (try? run("/sbin/ip", ["route", "show", "exact", cidr]).1) ?? ""
+        (try? HostProcesses.run("/usr/sbin/ip", ["route", "show", "exact", cidr]).1) ?? (try? HostProcesses.run("/sbin/ip", ["route", "show", "exact", cidr]).1) ?? ""
     }
 
     static func linkExists(_ name: String) -> Bool {
@@ -227,7 +206,7 @@ struct AgentTestCluster {
         }
         for cidr in [clusterCIDR.description, serviceCIDR.description] where hostRoutes(cidr).contains("unreachable") {
             Issue.record("the unreachable route for \(cidr) outlived the agent")
-            _ = try? run("/usr/sbin/ip", ["route", "del", "unreachable", cidr])
+            _ = try? HostProcesses.run("/usr/sbin/ip", ["route", "del", "unreachable", cidr])
         }
         await HostNetwork.removeBridge(dataDir: containerd.dataDir)
         if containerd.dataDir.hasPrefix("/tmp/swiftlet-agent-") { try? FileManager.default.removeItem(atPath: containerd.dataDir) }
@@ -254,16 +233,5 @@ func httpGet(_ host: String, port: Int32, path: String) async throws -> (status:
     return (status, body)
 }
 
-/// A port nobody listens on now on 127.0.0.1 (bound once to port 0, then released), for the agent endpoint.
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-    guard bound == 0 else { throw CancellationError() }
-    _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-    return Int(UInt16(bigEndian: address.sin_port))
-}
+/// A port nobody listens on now on 127.0.0.1, for the agent endpoint.
+func freePort() throws -> Int { try HostProcesses.freePort() }

@@ -2,6 +2,7 @@ import Foundation
 import SwiftletAPI
 import SwiftletClient
 import SwiftletCRI
+import SwiftletTestSupport
 import Testing
 
 @testable import SwiftletAgent
@@ -19,13 +20,12 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: storage) }
         let username = "puller"
         let password = "pw-" + UUID().uuidString.prefix(12)
-        let registry = try await Self.startRegistry(storage: storage, username: username, password: password)
+        let registry = try await LocalRegistry.start(storage: storage, users: [username: password])
         defer {
-            registry.process.terminate()
-            registry.process.waitUntilExit()
+            registry.stop()
         }
         let host = registry.host
-        let (pushed, output) = try Cluster.run("/usr/bin/skopeo", [
+        let (pushed, output) = try HostProcesses.run("/usr/bin/skopeo", [
             "copy", "--dest-tls-verify=false", "--dest-creds", "\(username):\(password)", "oci-archive:\(archives)/busybox-1.36.oci.tar",
             "docker://\(host)/private/busybox:1.36",
         ])
@@ -82,50 +82,5 @@ import Testing
         }
     }
 
-    /// Debian's docker-registry on a free 127.0.0.1 port, asking for `username`'s password.
-    static func startRegistry(storage: String, username: String, password: String) async throws -> (process: Process, host: String) {
-        let port = try freePort()
-        let hash = try bcrypt(password)
-        try "\(username):\(hash)\n".write(toFile: storage + "/htpasswd", atomically: true, encoding: .utf8)
-        try """
-            version: 0.1
-            log: {level: warn}
-            storage:
-              filesystem: {rootdirectory: \(storage)/data}
-            http:
-              addr: 127.0.0.1:\(port)
-            auth:
-              htpasswd: {realm: swiftlet-test, path: \(storage)/htpasswd}
-            """.write(toFile: storage + "/config.yml", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/docker-registry")
-        process.arguments = ["serve", storage + "/config.yml"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let host = "127.0.0.1:\(port)"
-        do {
-            try await waitUntil("the registry answers", timeout: .seconds(20)) {
-                // Any answer but a refused connection (here: no credentials) means it listens.
-                !(try Cluster.run("/usr/bin/skopeo", ["inspect", "--tls-verify=false", "docker://\(host)/none/none:1"]).1)
-                    .contains("connection refused")
-            }
-        } catch {
-            process.terminate()
-            process.waitUntilExit()
-            throw error
-        }
-        return (process, host)
-    }
 
-    /// A bcrypt hash for htpasswd, from the system's libcrypt through Perl's `crypt` (perl-base is essential on Debian).
-    static func bcrypt(_ password: String) throws -> String {
-        let alphabet = Array("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        let setting = "$2y$05$" + String((0..<21).map { _ in alphabet.randomElement()! }) + String(".Oeu".randomElement()!)
-        let (status, hash) = try Cluster.run("/usr/bin/perl", ["-e", "print crypt($ARGV[0], $ARGV[1])", password, setting])
-        guard status == 0, hash.hasPrefix(setting), hash.count == 60 else {
-            throw Cluster.MissingPrerequisite(description: "libcrypt made no bcrypt hash (perl printed \"\(hash)\")")
-        }
-        return hash
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletTestSupport
 import Testing
 
 @testable import SwiftletCRI
@@ -140,12 +141,12 @@ import Testing
 
         let stoppedDataDir = try Environment.makeDataDir()
         defer { try? FileManager.default.removeItem(atPath: stoppedDataDir) }
-        let (failure, message) = try Environment.run(binary, ["images", "import", archive, "--data-dir", stoppedDataDir])
+        let (failure, message) = try HostProcesses.run(binary, ["images", "import", archive, "--data-dir", stoppedDataDir])
         #expect(failure != 0)
         #expect(message.contains("containerd of data dir \(stoppedDataDir) is not running"), "\(message)")
 
         try await Environment.withContainerd { supervisor, runtime in
-            let (status, output) = try Environment.run(
+            let (status, output) = try HostProcesses.run(
                 binary, ["images", "import", archive, "--data-dir", supervisor.configuration.dataDir])
             #expect(status == 0, "\(output)")
             #expect(output.contains("imported docker.io/library/busybox:1.36"), "\(output)")

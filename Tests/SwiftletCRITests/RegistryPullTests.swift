@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletTestSupport
 import Testing
 
 @testable import SwiftletCRI
@@ -13,10 +14,10 @@ import Testing
         let archives = try await Environment.imageArchives()
         let storage = try Environment.makeDataDir()
         defer { try? FileManager.default.removeItem(atPath: storage) }
-        let registry = try await Self.startRegistry(storage: storage)
+        let registry = try await LocalRegistry.start(storage: storage)
         defer { registry.stop() }
         let host = registry.host
-        let (pushed, output) = try Environment.run("/usr/bin/skopeo", [
+        let (pushed, output) = try HostProcesses.run("/usr/bin/skopeo", [
             "copy", "--dest-tls-verify=false", "oci-archive:" + archives.appendingPathComponent("busybox-1.36.oci.tar").path,
             "docker://\(host)/library/busybox:1.36",
         ])
@@ -47,14 +48,14 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: storage) }
         let username = "swiftlet"
         let password = "pw-" + UUID().uuidString.prefix(12)
-        let registry = try await Self.startRegistry(storage: storage, users: [username: password])
+        let registry = try await LocalRegistry.start(storage: storage, users: [username: password])
         defer { registry.stop() }
         let host = registry.host
         let archive = "oci-archive:" + archives.appendingPathComponent("busybox-1.36.oci.tar").path
         let destination = "docker://\(host)/private/busybox:1.36"
-        let (anonymousPush, anonymousOutput) = try Environment.run("/usr/bin/skopeo", ["copy", "--dest-tls-verify=false", archive, destination])
+        let (anonymousPush, anonymousOutput) = try HostProcesses.run("/usr/bin/skopeo", ["copy", "--dest-tls-verify=false", archive, destination])
         #expect(anonymousPush != 0, "the registry took an anonymous push: \(anonymousOutput)")
-        let (pushed, output) = try Environment.run("/usr/bin/skopeo", [
+        let (pushed, output) = try HostProcesses.run("/usr/bin/skopeo", [
             "copy", "--dest-tls-verify=false", "--dest-creds", "\(username):\(password)", archive, destination,
         ])
         try #require(pushed == 0, "skopeo copy failed: \(output)")
@@ -95,72 +96,6 @@ import Testing
         }
     }
 
-    /// Debian's docker-registry serving `storage` on a free 127.0.0.1 port until `stop()`.
-    struct LocalRegistry {
-        let process: Process
-        let host: String
-
-        func stop() {
-            process.terminate()
-            process.waitUntilExit()
-        }
-    }
-
-    /// Starts the registry, with htpasswd authentication when `users` are given, and waits until it answers.
-    static func startRegistry(storage: String, users: [String: String] = [:]) async throws -> LocalRegistry {
-        let registryBinary = "/usr/bin/docker-registry"
-        guard FileManager.default.isExecutableFile(atPath: registryBinary) else {
-            throw Environment.MissingPrerequisite(description: "missing: docker-registry; run scripts/install-deps.sh")
-        }
-        let port = try Self.freePort()
-        var config = """
-            version: 0.1
-            log: {level: warn}
-            storage:
-              filesystem: {rootdirectory: \(storage)/data}
-            http:
-              addr: 127.0.0.1:\(port)
-
-            """
-        if !users.isEmpty {
-            var lines: [String] = []
-            for (user, password) in users.sorted(by: { $0.key < $1.key }) {
-                let hash = try Self.bcrypt(password)
-                lines.append("\(user):\(hash)")
-            }
-            try (lines.joined(separator: "\n") + "\n").write(toFile: storage + "/htpasswd", atomically: true, encoding: .utf8)
-            // Basic auth over plain HTTP: the registry allows it (it only warns that TLS should carry it).
-            config += """
-                auth:
-                  htpasswd: {realm: swiftlet-test, path: \(storage)/htpasswd}
-
-                """
-        }
-        try config.write(toFile: storage + "/config.yml", atomically: true, encoding: .utf8)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: registryBinary)
-        process.arguments = ["serve", storage + "/config.yml"]
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let registry = LocalRegistry(process: process, host: "127.0.0.1:\(port)")
-        do {
-            let host = registry.host
-            try await Environment.withDeadline(.seconds(20), "the registry did not answer") {
-                while true {
-                    // Any answer but a refused connection (here: no such image, or no credentials) means it listens.
-                    let (_, output) = try Environment.run("/usr/bin/skopeo", ["inspect", "--tls-verify=false", "docker://\(host)/none/none:1"])
-                    if !output.contains("connection refused") { return }
-                    try await Task.sleep(for: .milliseconds(200))
-                }
-            }
-        } catch {
-            registry.stop()
-            throw error
-        }
-        return registry
-    }
-
     /// Declares `host` a plain-HTTP registry in the node's containerd hosts config.
     static func declarePlainHTTP(_ host: String, in supervisor: ContainerdSupervisor) throws {
         let hosts = supervisor.configuration.registryConfigDir + "/\(host)"
@@ -172,32 +107,5 @@ import Testing
             """.write(toFile: hosts + "/hosts.toml", atomically: true, encoding: .utf8)
     }
 
-    /// A bcrypt hash of `password` for an htpasswd file (the registry takes no other kind), made by the system's
-    /// libcrypt through Perl's `crypt`: perl-base is essential on Debian, so no package is needed for it.
-    static func bcrypt(_ password: String) throws -> String {
-        let alphabet = Array("./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
-        // 22 salt characters; the last one carries only two bits, so it is one of `.Oeu`.
-        let salt = String((0..<21).map { _ in alphabet.randomElement()! }) + String(".Oeu".randomElement()!)
-        let setting = "$2y$05$" + salt
-        let (status, hash) = try Environment.run("/usr/bin/perl", ["-e", "print crypt($ARGV[0], $ARGV[1])", password, setting])
-        guard status == 0, hash.hasPrefix(setting), hash.count == 60 else {
-            throw Environment.MissingPrerequisite(description: "libcrypt made no bcrypt hash (perl printed \"\(hash)\")")
-        }
-        return hash
-    }
 
-    /// A port nobody listens on now (bound once to port 0, then released for the registry).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-        guard bound == 0 else { throw Environment.MissingPrerequisite(description: "cannot bind a port on 127.0.0.1") }
-        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SwiftletTestSupport
 import Testing
 
 @testable import SwiftletCRI
@@ -8,9 +9,7 @@ enum CRITestEnvironment {
     static let repositoryRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-    struct MissingPrerequisite: Error, CustomStringConvertible {
-        var description: String
-    }
+    typealias MissingPrerequisite = SwiftletTestSupport.MissingPrerequisite
 
     /// Fails (never skips) when the machine lacks what the tests need; scripts/install-deps.sh installs it.
     static func requirePrerequisites() throws {
@@ -48,37 +47,14 @@ enum CRITestEnvironment {
         func archives() throws -> URL {
             if let built { return built }
             let directory = repositoryRoot.appendingPathComponent(".build/images")
-            let (status, output) = try run(repositoryRoot.appendingPathComponent("hack/build-images.sh").path, [directory.path])
+            let (status, output) = try HostProcesses.run(repositoryRoot.appendingPathComponent("hack/build-images.sh").path, [directory.path])
             guard status == 0 else { throw MissingPrerequisite(description: "hack/build-images.sh failed: \(output)") }
             built = directory
             return directory
         }
     }
 
-    /// Runs a command to completion; returns its status and everything it printed.
-    static func run(_ executable: String, _ arguments: [String]) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
 
-    /// PIDs of processes whose command line mentions `needle` (a data dir or socket path).
-    static func processes(mentioning needles: [String]) -> [Int32] {
-        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
-        return entries.compactMap(Int32.init).filter { pid in
-            guard pid != getpid(), let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
-            let commandLine = String(decoding: data.map { $0 == 0 ? 0x20 : $0 }, as: UTF8.self)
-            return needles.contains { commandLine.contains($0) }
-        }
-    }
 
 
     /// Runs a supervised containerd in a fresh data dir for the length of `body`, with a client on its socket;
@@ -139,10 +115,10 @@ enum CRITestEnvironment {
 
     private static func clearAway(_ configuration: ContainerdConfiguration) async {
         let needles = [configuration.dataDir, configuration.socketPath]
-        var leftovers = processes(mentioning: needles)
+        var leftovers = HostProcesses.mentioning( needles)
         for _ in 0..<50 where !leftovers.isEmpty {
             try? await Task.sleep(for: .milliseconds(100))
-            leftovers = processes(mentioning: needles)
+            leftovers = HostProcesses.mentioning( needles)
         }
         if !leftovers.isEmpty {
             Issue.record("processes left behind: \(leftovers)")
