@@ -126,8 +126,8 @@ func goCompare(_ a: String, _ b: String) -> Int {
     return goStringLess(a, b) ? -1 : 1
 }
 
-/// Go's `%q` / `strconv.Quote` for the strings that appear in managed-field messages.
-func goQuote(_ s: String) -> String {
+/// Go's `%q` / `strconv.Quote`: managed-field messages and the downward API's `key="value"` files use it.
+public func goQuote(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {

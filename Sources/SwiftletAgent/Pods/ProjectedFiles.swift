@@ -118,31 +118,7 @@ struct ProjectedFiles: Sendable {
 
     /// Kubernetes' fieldpath.FormatMap: `key="value"` lines in key order, values quoted as Go's %q does.
     static func formatMap(_ map: [String: String]) -> String {
-        map.sorted { $0.key < $1.key }.map { "\($0.key)=\(goQuoted($0.value))" }.joined(separator: "\n")
+        map.sorted { $0.key < $1.key }.map { "\($0.key)=\(goQuote($0.value))" }.joined(separator: "\n")
     }
 
-    /// Go's strconv.Quote: double quotes, with backslash escapes for quotes, backslashes and control characters.
-    static func goQuoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\t": result += "\\t"
-            case "\r": result += "\\r"
-            case "\u{07}": result += "\\a"
-            case "\u{08}": result += "\\b"
-            case "\u{0C}": result += "\\f"
-            case "\u{0B}": result += "\\v"
-            default:
-                if scalar.value < 0x20 || scalar.value == 0x7F {
-                    result += String(format: "\\x%02x", scalar.value)
-                } else {
-                    result.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        return result + "\""
-    }
 }
