@@ -120,5 +120,4 @@ struct ProjectedFiles: Sendable {
     static func formatMap(_ map: [String: String]) -> String {
         map.sorted { $0.key < $1.key }.map { "\($0.key)=\(goQuote($0.value))" }.joined(separator: "\n")
     }
-
 }
