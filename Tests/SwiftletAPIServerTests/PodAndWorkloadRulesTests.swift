@@ -88,3 +88,22 @@ import Testing
         }
     }
 }
+
+@Suite struct HostAliasValidationTests {
+    /// hostAliases need an IP address and DNS-subdomain host names, as upstream's validateHostAliases says.
+    @Test func aliasesNeedAnAddressAndHostNames() async throws {
+        try await TestAPI.with { _, client in
+            func pod(_ name: String, _ aliases: String) -> String {
+                #"{"apiVersion":"v1","kind":"Pod","metadata":{"name":"\#(name)"},"spec":{"hostAliases":\#(aliases),"containers":[{"name":"c","image":"busybox:1.36"}]}}"#
+            }
+            let good = try await client.call(.post, "/api/v1/namespaces/default/pods",
+                                             pod("good", #"[{"ip":"10.1.2.3","hostnames":["db.local"]},{"ip":"2001:db8::1","hostnames":["v6.local"]}]"#))
+            #expect(good.status == 201)
+            let bad = try await client.call(.post, "/api/v1/namespaces/default/pods", pod("bad", #"[{"ip":"10.1.2","hostnames":["Not_A_Host"]}]"#))
+            #expect(bad.status == 422)
+            #expect(bad.body.contains(#"spec.hostAliases[0].ip: Invalid value: \"10.1.2\": must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"#),
+                    "\(bad.body)")
+            #expect(bad.body.contains(#"spec.hostAliases[0].hostnames[0]: Invalid value: \"Not_A_Host\""#), "\(bad.body)")
+        }
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import SwiftletAPI
 
 /// Upstream's checks of a pod spec (`ValidatePodSpec`), shared by pods and pod templates.
@@ -49,6 +50,20 @@ enum PodSpecValidation {
         if let subdomain = spec["subdomain"]?.stringValue, !subdomain.isEmpty {
             for problem in LabelValidation.dns1123LabelProblems(subdomain) { errors.append(.invalid(path.child("subdomain").description, subdomain, problem)) }
         }
+        for (i, alias) in (spec["hostAliases"]?.arrayValue ?? []).enumerated() {
+            // Upstream's validateHostAliases: an IP address, and host names that are DNS subdomains.
+            let aliasPath = path.child("hostAliases").index(i)
+            let ip = alias["ip"]?.stringValue ?? ""
+            if !Self.isIPAddress(ip) {
+                errors.append(.invalid(aliasPath.child("ip").description, ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"))
+            }
+            for (j, name) in (alias["hostnames"]?.arrayValue ?? []).enumerated() {
+                let hostname = name.stringValue ?? ""
+                for problem in LabelValidation.dns1123SubdomainProblems(hostname) {
+                    errors.append(.invalid(aliasPath.child("hostnames").index(j).description, hostname, problem))
+                }
+            }
+        }
         if case .object(let selector)? = spec["nodeSelector"] {
             for (k, v) in selector {
                 for problem in LabelValidation.qualifiedNameProblems(k) { errors.append(.invalid(path.child("nodeSelector").description, k, problem)) }
@@ -68,6 +83,12 @@ enum PodSpecValidation {
             }
         }
         return errors
+    }
+
+    /// An IPv4 or IPv6 address in its textual form.
+    static func isIPAddress(_ text: String) -> Bool {
+        var v4 = in_addr(), v6 = in6_addr()
+        return inet_pton(AF_INET, text, &v4) == 1 || inet_pton(AF_INET6, text, &v6) == 1
     }
 
     static func validateContainer(_ c: JSONValue, path: ValidationPath, names: inout Set<String>, volumes: Set<String>, isInit: Bool) -> [FieldError] {
