@@ -1,7 +1,6 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
-import Logging
 import Synchronization
 
 /// The client's connections to the runtime's socket, each replaced before containerd's pings add up to what

@@ -119,14 +119,7 @@ import Testing
             // Deleting the pod stops it, removes its containers, sandbox, network namespace and volumes, and the
             // agent's final delete removes the pod.
             _ = try await cluster.pods.delete("web", namespace: "default")
-            try await waitUntil("the pod is gone", timeout: .seconds(30)) {
-                do {
-                    _ = try await cluster.pods.get("web", namespace: "default")
-                    return false
-                } catch let error as APIError where error.reason == .notFound {
-                    return true
-                }
-            }
+            try await cluster.waitUntilGone("web")
             #expect(try await cluster.runtime.listContainers(ContainerFilter(labelSelector: [RuntimeLabels.podUID: uid])).isEmpty)
             #expect(try await cluster.runtime.listPodSandboxes(SandboxFilter(labelSelector: [RuntimeLabels.podUID: uid])).isEmpty)
             for name in podNetns {

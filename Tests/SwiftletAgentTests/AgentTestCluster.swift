@@ -146,6 +146,18 @@ struct AgentTestCluster {
         }
     }
 
+    /// Waits until the agent's final delete removed the pod from the API.
+    func waitUntilGone(_ name: String, timeout: Duration = .seconds(30)) async throws {
+        try await waitUntil("pod \(name) is gone", timeout: timeout) {
+            do {
+                _ = try await pods.get(name, namespace: "default")
+                return false
+            } catch let error as APIError where error.reason == .notFound {
+                return true
+            }
+        }
+    }
+
     /// Deletes every pod and waits for the agent's final deletes.
     func deleteAllPods() async {
         let all = (try? await pods.list(namespace: "default").items) ?? []
@@ -176,7 +188,6 @@ struct AgentTestCluster {
         }
     }
 
-    static func processes(mentioning needles: [String]) -> [Int32] { HostProcesses.mentioning(needles) }
 
 
     /// The host's routes for `cidr` (`ip route show <cidr>`).
@@ -190,10 +201,10 @@ struct AgentTestCluster {
 
     private static func clearAway(_ containerd: ContainerdConfiguration) async {
         let needles = [containerd.dataDir, containerd.socketPath]
-        var leftovers = processes(mentioning: needles)
+        var leftovers = HostProcesses.mentioning(needles)
         for _ in 0..<100 where !leftovers.isEmpty {
             try? await Task.sleep(for: .milliseconds(100))
-            leftovers = processes(mentioning: needles)
+            leftovers = HostProcesses.mentioning(needles)
         }
         if !leftovers.isEmpty {
             Issue.record("processes left behind: \(leftovers)")
@@ -202,7 +213,7 @@ struct AgentTestCluster {
         let mounted = MountTable.mountPoints(under: containerd.dataDir)
         if !mounted.isEmpty {
             Issue.record("mounts left behind: \(mounted)")
-            for mountPoint in mounted.reversed() { umount2(mountPoint, Int32(MNT_DETACH)) }
+            MountTable.unmountAll(under: containerd.dataDir)
         }
         for cidr in [clusterCIDR.description, serviceCIDR.description] where hostRoutes(cidr).contains("unreachable") {
             Issue.record("the unreachable route for \(cidr) outlived the agent")

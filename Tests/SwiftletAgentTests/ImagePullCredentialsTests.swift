@@ -317,16 +317,9 @@ import Testing
     @Test func readsThePodsSecretsSkippingMissingOnesWithAnEvent() async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let registry = ResourceRegistry(store: MemoryBackend(), logger: logger)
-        let start = try await registry.dispatcher.prime()
-        let dispatcher = registry.dispatcher
-        let dispatch = Task { await dispatcher.run(from: start) }
-        defer { dispatch.cancel() }
-        try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
-        let handler = APIRequestHandler(registry: registry, discovery: DiscoveryDocuments(resources: ResourceCatalog.all),
-                                        serverAddress: { "127.0.0.1:6443" }, isReady: { true },
-                                        openAPI: OpenAPIDocuments(resources: ResourceCatalog.all), logger: logger)
-        let transport = InProcessTransport(handler: handler, identity: ClientIdentity(component: "test"))
+        let api = try await InProcessAPIServer.start(logger: logger)
+        defer { api.stop() }
+        let transport = api.transport()
         let secrets = ResourceClient<Secret>(transport: transport)
         _ = try await secrets.create(Self.secret("registry", "{\"auths\": {\"127.0.0.1:5000\": {\"username\": \"u\", \"password\": \"p\"}}}"),
                                      namespace: "default")

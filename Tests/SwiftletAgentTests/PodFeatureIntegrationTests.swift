@@ -154,14 +154,7 @@ import Testing
 
             // Deleting the pod keeps the PersistentVolume's data.
             _ = try await cluster.pods.delete("db-0", namespace: "default")
-            try await waitUntil("the pod is gone", timeout: .seconds(30)) {
-                do {
-                    _ = try await cluster.pods.get("db-0", namespace: "default")
-                    return false
-                } catch let error as APIError where error.reason == .notFound {
-                    return true
-                }
-            }
+            try await cluster.waitUntilGone("db-0")
             #expect(FileManager.default.fileExists(atPath: volumeDirectory + "/after.txt"))
             #expect(MountTable.mountPoints(under: cluster.configuration.dataDir + "/pods/" + uid).isEmpty, "the tmpfs is unmounted")
         }
@@ -319,14 +312,7 @@ import Testing
             #expect(reserved(), "the pod's IP is reserved in the node's IPAM state (bridge \(bridge))")
             let started = ContinuousClock.now
             _ = try await cluster.pods.delete("graceful", namespace: "default")
-            try await waitUntil("the pod is gone", timeout: .seconds(30)) {
-                do {
-                    _ = try await cluster.pods.get("graceful", namespace: "default")
-                    return false
-                } catch let error as APIError where error.reason == .notFound {
-                    return true
-                }
-            }
+            try await cluster.waitUntilGone("graceful")
             let took = ContinuousClock.now - started
             #expect(took >= .seconds(3), "the container ignoring SIGTERM ran until its grace period ended (\(took))")
             #expect(try String(contentsOfFile: marker + "/prestop", encoding: .utf8) == "stopping\n")

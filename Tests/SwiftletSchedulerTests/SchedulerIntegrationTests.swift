@@ -19,16 +19,9 @@ struct SchedulerCluster {
     static func with(_ body: (SchedulerCluster) async throws -> Void) async throws {
         var logger = Logger(label: "test")
         logger.logLevel = .warning
-        let registry = ResourceRegistry(store: MemoryBackend(), logger: logger)
-        let start = try await registry.dispatcher.prime()
-        let dispatcher = registry.dispatcher
-        let dispatch = Task { await dispatcher.run(from: start) }
-        defer { dispatch.cancel() }
-        try await Bootstrap.ensureDefaults(registry: registry, logger: logger)
-        let handler = APIRequestHandler(registry: registry, discovery: DiscoveryDocuments(resources: ResourceCatalog.all),
-                                        serverAddress: { "127.0.0.1:6443" }, isReady: { true },
-                                        openAPI: OpenAPIDocuments(resources: ResourceCatalog.all), logger: logger)
-        let cluster = SchedulerCluster(transport: InProcessTransport(handler: handler, identity: ClientIdentity(component: "test")))
+        let api = try await InProcessAPIServer.start(logger: logger)
+        defer { api.stop() }
+        let cluster = SchedulerCluster(transport: api.transport())
         let scheduler = Scheduler(transport: cluster.transport, logger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await scheduler.run() }

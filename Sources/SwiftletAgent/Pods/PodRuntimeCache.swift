@@ -82,8 +82,15 @@ final class PodRuntimeCache: Sendable {
     func relist() async {
         let managed = [RuntimeLabels.managedBy: RuntimeLabels.managedByValue]
         let versions = entries.withLock { $0.mapValues(\.version) }
-        guard let sandboxes = try? await runtime.listPodSandboxes(SandboxFilter(labelSelector: managed)),
-              let containers = try? await runtime.listContainers(ContainerFilter(labelSelector: managed)) else { return }
+        let sandboxes: [SandboxSummary], containers: [ContainerSummary]
+        do {
+            sandboxes = try await runtime.listPodSandboxes(SandboxFilter(labelSelector: managed))
+            containers = try await runtime.listContainers(ContainerFilter(labelSelector: managed))
+        } catch {
+            // The workers keep what they knew; the next relist tries again.
+            logger.debug("relist failed", metadata: ["error": "\(error)"])
+            return
+        }
         let sandboxesByPod = Dictionary(grouping: sandboxes) { $0.labels[RuntimeLabels.podUID] ?? $0.metadata.uid }
         let containersByPod = Dictionary(grouping: containers) { $0.labels[RuntimeLabels.podUID] ?? "" }
         var woken: [WakeSignal] = []

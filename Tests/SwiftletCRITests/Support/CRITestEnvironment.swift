@@ -115,10 +115,10 @@ enum CRITestEnvironment {
 
     private static func clearAway(_ configuration: ContainerdConfiguration) async {
         let needles = [configuration.dataDir, configuration.socketPath]
-        var leftovers = HostProcesses.mentioning( needles)
+        var leftovers = HostProcesses.mentioning(needles)
         for _ in 0..<50 where !leftovers.isEmpty {
             try? await Task.sleep(for: .milliseconds(100))
-            leftovers = HostProcesses.mentioning( needles)
+            leftovers = HostProcesses.mentioning(needles)
         }
         if !leftovers.isEmpty {
             Issue.record("processes left behind: \(leftovers)")
@@ -127,7 +127,7 @@ enum CRITestEnvironment {
         let mounted = MountTable.mountPoints(under: configuration.dataDir)
         if !mounted.isEmpty {
             Issue.record("mounts left behind: \(mounted)")
-            for mountPoint in mounted.reversed() { umount2(mountPoint, Int32(MNT_DETACH)) }
+            MountTable.unmountAll(under: configuration.dataDir)
         }
         let top = "/" + configuration.dataDir.split(separator: "/").prefix(2).joined(separator: "/")
         if top.hasPrefix("/tmp/swiftlet-cri-") { try? FileManager.default.removeItem(atPath: top) }
